@@ -1,0 +1,82 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../../src/constructs/nag';
+import { exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
+
+/**
+ * The data of an environment shaped like the reference plan's: each stateful resource says, where it
+ * is defined, how it is kept.
+ */
+export class PersistentStack extends Stack {
+  readonly tables: Record<string, dynamodb.Table> = {};
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const table = (name: string, encryptionKey?: kms.IKey) =>
+      (this.tables[name] = new dynamodb.Table(this, name, {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+        encryptionKey,
+        deletionProtection: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }));
+
+    protect(table('ProviderTable'), 'critical_data');
+    const ssnKey = new kms.Key(this, 'SSNTableKey', { enableKeyRotation: true, description: 'Encrypts the SSN table' });
+    protect(table('SSNTable', ssnKey), 'ssn_data');
+    protect(table('StaffUsersTable'), 'critical_data');
+    protect(table('CompactConfigurationTable'), 'configuration_data');
+    protect(table('TransactionHistoryTable'), 'critical_data');
+    protect(table('DataEventTable'), 'critical_data');
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(400) }],
+    });
+    exclude(accessLogs, 'server access logs of the buckets below: operational records, kept 400 days by lifecycle, not application data');
+    acknowledge(accessLogs, { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket; logging it into itself would loop.' });
+
+    const bucket = (name: string, versioned: boolean) =>
+      new s3.Bucket(this, name, {
+        versioned,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: `${name}/`,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: versioned ? [{ noncurrentVersionExpiration: Duration.days(90) }] : [],
+      });
+
+    protect(bucket('ProviderUsersBucket', true), 'document_storage');
+    exclude(bucket('BulkUploadsBucket', false), 'transitory: bulk upload files are processed into the provider table within minutes, then deleted');
+    exclude(bucket('TransactionReportsBucket', false), 'derived reports, regenerated from the transaction history table');
+
+    const userPool = (name: string) => {
+      const pool = new cognito.UserPool(this, name, {
+        signInAliases: { email: true },
+        selfSignUpEnabled: false,
+        passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+        mfa: cognito.Mfa.REQUIRED,
+        mfaSecondFactor: { sms: false, otp: true },
+        featurePlan: cognito.FeaturePlan.PLUS,
+        standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      exclude(pool, 'Cognito has no AWS Backup support, and this app does not deploy the Cognito user export yet: until it does, these users are not kept anywhere else');
+      return pool;
+    };
+    userPool('StaffUsers');
+    userPool('ProviderUsers');
+  }
+}

@@ -1,0 +1,169 @@
+import { CfnResource, type IAspect, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import { type RetentionPolicy, STATEFUL_RESOURCE_TYPES, isStatefulResource, suggestion } from '../policy';
+import { type BackupTargets, CategoryBackupPlans } from './category-plans';
+
+/** Template metadata key under which each stateful resource carries its protection. */
+export const PROTECTION_METADATA_KEY = 'retention-kit:protection';
+
+export interface ProtectedRecord {
+  readonly status: 'protected';
+  readonly category: string;
+  readonly schedule: string;
+  readonly rpoHours: number;
+  readonly retentionDays: number;
+  readonly coldStorageAfterDays?: number;
+  readonly localVault: string;
+  readonly copyDestination?: string;
+  readonly sensitive: boolean;
+}
+
+export interface ExcludedRecord {
+  readonly status: 'excluded';
+  readonly reason: string;
+}
+
+export type ProtectionRecord = ProtectedRecord | ExcludedRecord;
+
+const records = new WeakMap<CfnResource, ProtectionRecord>();
+
+/** The protection declared for a resource, if any. */
+export function protectionOf(resource: IConstruct): ProtectionRecord | undefined {
+  const cfn = resource instanceof CfnResource ? resource : resource.node.defaultChild;
+  return cfn instanceof CfnResource ? records.get(cfn) : undefined;
+}
+
+const supportedTypes = () =>
+  Object.values(STATEFUL_RESOURCE_TYPES)
+    .map((t) => t.label)
+    .join(', ');
+
+/** The CloudFormation resource behind an L1 or L2 construct, or an error naming the construct. */
+function cfnResourceOf(resource: IConstruct, verb: string): CfnResource {
+  const cfn = resource instanceof CfnResource ? resource : resource.node.defaultChild;
+  if (!(cfn instanceof CfnResource) || !(cfn.cfnResourceType in STATEFUL_RESOURCE_TYPES)) {
+    const found = cfn instanceof CfnResource ? cfn.cfnResourceType : 'no CloudFormation resource';
+    throw new Error(`${verb}(${resource.node.path}): ${found} is not a stateful resource the toolkit knows; it takes: ${supportedTypes()}`);
+  }
+  const existing = records.get(cfn);
+  if (existing) {
+    const what = existing.status === 'protected' ? `protected as ${existing.category}` : `excluded (${existing.reason})`;
+    throw new Error(`${verb}(${resource.node.path}): already ${what}; declare each resource once`);
+  }
+  return cfn;
+}
+
+function arnOf(cfn: CfnResource): string {
+  if (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable) return cfn.attrArn;
+  if (cfn instanceof s3.CfnBucket) return cfn.attrArn;
+  if (cfn instanceof rds.CfnDBCluster) return cfn.attrDbClusterArn;
+  if (cfn instanceof rds.CfnDBInstance) return cfn.attrDbInstanceArn;
+  if (cfn instanceof efs.CfnFileSystem) return cfn.attrArn;
+  throw new Error(`${cfn.node.path}: no ARN rule for ${cfn.cfnResourceType}`);
+}
+
+function record(cfn: CfnResource, value: ProtectionRecord): void {
+  records.set(cfn, value);
+  cfn.addMetadata(PROTECTION_METADATA_KEY, value);
+}
+
+/** Problems AWS Backup would hit with this resource in this category, found at synth. */
+function resourceProblems(cfn: CfnResource, category: { name: string; coldStorageAfterDays?: number; dedicatedVault: boolean }): string[] {
+  const problems: string[] = [];
+  const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
+  if (cfn instanceof s3.CfnBucket) {
+    const versioning = Stack.of(cfn).resolve(cfn.versioningConfiguration) as { status?: string } | undefined;
+    if (versioning?.status !== 'Enabled') {
+      problems.push('AWS Backup backs up only versioned S3 buckets: set versioned: true on the bucket (and a lifecycle rule for noncurrent versions)');
+    }
+  }
+  if (category.coldStorageAfterDays !== undefined && !type.coldStorage) {
+    problems.push(
+      `category ${category.name} moves recovery points to cold storage after ${category.coldStorageAfterDays} days, which AWS Backup cannot do for a ${type.label} ` +
+        '(it would ignore the setting silently): use a category without lifecycle.cold_storage_days',
+    );
+  }
+  if (category.dedicatedVault && !(cfn instanceof dynamodb.CfnTable)) {
+    problems.push(`category ${category.name} uses the sensitive vault and its minimal role, which back up DynamoDB tables only; a ${type.label} needs another category`);
+  }
+  if (cfn instanceof rds.CfnDBInstance && cfn.dbClusterIdentifier !== undefined) {
+    problems.push('this instance belongs to an Aurora cluster: protect the cluster instead');
+  }
+  return problems;
+}
+
+/**
+ * Declares that a resource is kept under a category: adds it to the category's plan in the
+ * resource's own stack. Problems with the pairing (unknown category, an unversioned bucket, a
+ * lifecycle the type cannot do) fail synth together with every other problem, each naming the
+ * resource.
+ */
+export function protectResource(policy: RetentionPolicy, targets: BackupTargets, resource: IConstruct, categoryName: string): void {
+  const cfn = cfnResourceOf(resource, 'protect');
+  const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
+  if (!type.awsBackup) throw new Error(`protect(${resource.node.path}): ${type.alternative}`);
+  const category = policy.categories[categoryName];
+  if (!category) {
+    const known = Object.keys(policy.categories);
+    records.set(cfn, { status: 'protected', category: categoryName } as ProtectedRecord);
+    cfn.node.addValidation({
+      validate: () => [`unknown category "${categoryName}"${suggestion(categoryName, known)}; known categories: ${known.join(', ')}`],
+    });
+    return;
+  }
+  cfn.node.addValidation({ validate: () => resourceProblems(cfn, category) });
+  const plan = CategoryBackupPlans.of(cfn, targets).planFor(category);
+  const arn = arnOf(cfn);
+  plan.addResource(arn, cfn.node.path);
+  if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) plan.allowSensitiveTable(arn);
+  record(cfn, {
+    status: 'protected',
+    category: category.name,
+    schedule: category.schedule,
+    rpoHours: category.rpoHours,
+    retentionDays: category.retentionDays,
+    coldStorageAfterDays: category.coldStorageAfterDays,
+    localVault: category.dedicatedVault ? policy.vaultNames.sensitive : policy.vaultNames.general,
+    copyDestination: category.copyDestination?.vaultArn,
+    sensitive: category.dedicatedVault,
+  });
+}
+
+/** The shortest reason accepted: a reason is a sentence someone can check, not a flag. */
+export const MIN_EXCLUSION_REASON_LENGTH = 10;
+
+/** Declares that a stateful resource is deliberately not backed up, and why. */
+export function excludeResource(resource: IConstruct, reason: string): void {
+  const cfn = cfnResourceOf(resource, 'exclude');
+  const trimmed = (reason ?? '').trim();
+  if (trimmed.length < MIN_EXCLUSION_REASON_LENGTH) {
+    throw new Error(
+      `exclude(${resource.node.path}): give a written reason of at least ${MIN_EXCLUSION_REASON_LENGTH} characters ` +
+        `(why this data need not be kept, e.g. "derived reports, regenerated from the provider table"); got ${JSON.stringify(reason)}`,
+    );
+  }
+  record(cfn, { status: 'excluded', reason: trimmed });
+}
+
+/**
+ * Fails synth for every stateful resource that is neither protected nor excluded, naming each by
+ * its construct path. Added to the app by the backup infrastructure stack.
+ */
+export class ProtectionCoverageCheck implements IAspect {
+  constructor(private readonly categories: readonly string[]) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof CfnResource) || records.has(node)) return;
+    const properties = node instanceof rds.CfnDBInstance ? { DBClusterIdentifier: node.dbClusterIdentifier } : undefined;
+    if (!isStatefulResource(node.cfnResourceType, properties)) return;
+    const type = STATEFUL_RESOURCE_TYPES[node.cfnResourceType];
+    const howTo = type.awsBackup
+      ? `protect it with a category (${this.categories.join(', ')}) or exclude it with a written reason`
+      : `${type.alternative}`;
+    node.node.addValidation({ validate: () => (records.has(node) ? [] : [`${type.label} ${node.node.path} is neither protected nor excluded: ${howTo}`]) });
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Policies as data. The same functions feed the constructs that deploy them, the tests that
+ * evaluate them, and the runbooks that print them, so the three cannot drift apart.
+ * Inputs may be plain strings or CDK tokens (strings that resolve at deploy time).
+ */
+
+export interface PolicyStatementJson {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: '*' | Record<string, string | string[]>;
+  NotPrincipal?: Record<string, string | string[]>;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export interface PolicyDocumentJson {
+  Version: '2012-10-17';
+  Statement: PolicyStatementJson[];
+}
+
+export const policyDocument = (...statements: PolicyStatementJson[]): PolicyDocumentJson => ({ Version: '2012-10-17', Statement: statements });
+
+export const SID = {
+  denyRestore: 'DenyEmergencyRestoreOperations',
+  denyCopyOut: 'DenyCopyOutExceptBackupRole',
+  denyKeyDecrypt: 'DenySSNKeyDecryptOperations',
+  denyBatchAndRestore: 'DenyBatchAndRestoreOperations',
+} as const;
+
+/** Vault operations that reach sensitive data or destroy it: restore, deletion, lifecycle shortening. */
+export const SENSITIVE_VAULT_RESTORE_ACTIONS = [
+  'backup:StartRestoreJob',
+  'backup:DeleteRecoveryPoint',
+  'backup:UpdateRecoveryPointLifecycle',
+  'backup:DisassociateRecoveryPoint',
+];
+
+export const SENSITIVE_VAULT_COPY_OUT_ACTIONS = ['backup:StartCopyJob', 'backup:CopyFromBackupVault'];
+
+/** KMS operations that expose plaintext or hand the key to someone else. */
+export const SENSITIVE_KEY_DECRYPT_ACTIONS = ['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant'];
+
+/**
+ * Break-glass statements of a sensitive vault's access policy: nobody restores, deletes or shortens
+ * the life of a recovery point; only the named backup role (used by AWS Backup for the plan's copy
+ * action) copies out. Opening restore means editing this policy (`retention break-glass`).
+ */
+export function sensitiveVaultDenyStatements(props: { copyRoleArns: string[] }): PolicyStatementJson[] {
+  const statements: PolicyStatementJson[] = [
+    {
+      Sid: SID.denyRestore,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: SENSITIVE_VAULT_RESTORE_ACTIONS,
+      Resource: '*',
+    },
+  ];
+  statements.push({
+    Sid: SID.denyCopyOut,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: SENSITIVE_VAULT_COPY_OUT_ACTIONS,
+    Resource: '*',
+    ...(props.copyRoleArns.length > 0 ? { Condition: { ArnNotEquals: { 'aws:PrincipalArn': props.copyRoleArns } } } : {}),
+  });
+  return statements;
+}
+
+/**
+ * Break-glass statement of a sensitive key's policy: no principal decrypts with the key except
+ * through AWS Backup (which it does for backup and copy jobs).
+ */
+export function sensitiveKeyDenyStatement(props: { region: string }): PolicyStatementJson {
+  return {
+    Sid: SID.denyKeyDecrypt,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: SENSITIVE_KEY_DECRYPT_ACTIONS,
+    Resource: '*',
+    Condition: { StringNotEquals: { 'kms:ViaService': `backup.${props.region}.amazonaws.com` } },
+  };
+}
+
+/** What the sensitive backup role may never do, whatever else is attached to it. */
+export function sensitiveRoleDenyStatement(): PolicyStatementJson {
+  return {
+    Sid: SID.denyBatchAndRestore,
+    Effect: 'Deny',
+    Action: [
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:BatchExecuteStatement',
+      'dynamodb:ExecuteStatement',
+      'dynamodb:ExecuteTransaction',
+      'dynamodb:PartiQLSelect',
+      'dynamodb:PartiQLInsert',
+      'dynamodb:PartiQLUpdate',
+      'dynamodb:PartiQLDelete',
+      'dynamodb:Scan',
+      'dynamodb:Query',
+      'dynamodb:GetItem',
+      'dynamodb:ExportTableToPointInTime',
+      'dynamodb:RestoreTableFromBackup',
+      'dynamodb:RestoreTableFromAwsBackup',
+      'dynamodb:RestoreTableToPointInTime',
+      'backup:StartRestoreJob',
+      's3:CreateJob',
+      'rds:RestoreDBClusterFromSnapshot',
+      'rds:RestoreDBClusterToPointInTime',
+      'rds:RestoreDBInstanceFromDBSnapshot',
+      'rds:RestoreDBInstanceToPointInTime',
+    ],
+    Resource: '*',
+  };
+}
+
+/**
+ * The sensitive role's allowances that do not depend on which tables it protects: write recovery
+ * points into its own vault, copy them to the sensitive destination vault, and use the two keys
+ * through AWS Backup only.
+ */
+export function sensitiveRoleVaultStatements(props: {
+  region: string;
+  localVaultArn: string;
+  localKeyArn: string;
+  destinationVaultArn?: string;
+  destinationAccount?: string;
+  destinationRegion?: string;
+}): PolicyStatementJson[] {
+  const vaults = [props.localVaultArn, ...(props.destinationVaultArn ? [props.destinationVaultArn] : [])];
+  const statements: PolicyStatementJson[] = [
+    {
+      Sid: 'UseSensitiveVaults',
+      Effect: 'Allow',
+      Action: ['backup:DescribeBackupVault', 'backup:CopyIntoBackupVault'],
+      Resource: vaults,
+    },
+    {
+      Sid: 'UseSensitiveBackupKeyThroughBackup',
+      Effect: 'Allow',
+      Action: ['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt', 'kms:Decrypt', 'kms:CreateGrant', 'kms:RetireGrant'],
+      Resource: props.localKeyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `backup.${props.region}.amazonaws.com` } },
+    },
+    {
+      Sid: 'FindResourcesByTag',
+      Effect: 'Allow',
+      Action: ['tag:GetResources'],
+      Resource: '*',
+    },
+  ];
+  if (props.destinationAccount && props.destinationRegion) {
+    statements.push({
+      Sid: 'UseDestinationKeyThroughBackup',
+      Effect: 'Allow',
+      Action: ['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:CreateGrant'],
+      Resource: destinationKeysArn(props.destinationAccount, props.destinationRegion),
+      Condition: { StringEquals: { 'kms:ViaService': `backup.${props.destinationRegion}.amazonaws.com` } },
+    });
+  }
+  return statements;
+}
+
+/** Every KMS key of the backup account in its Region: the copy destination's key is created there. */
+export function destinationKeysArn(account: string, region: string): string {
+  return `arn:aws:kms:${region}:${account}:key/*`;
+}
+
+/** The sensitive role's allowances for the DynamoDB tables it protects: back up, nothing more. */
+export function sensitiveRoleTableStatements(tableArns: string[]): PolicyStatementJson[] {
+  return [
+    {
+      Sid: 'BackUpSensitiveTables',
+      Effect: 'Allow',
+      Action: ['dynamodb:DescribeTable', 'dynamodb:CreateBackup', 'dynamodb:StartAwsBackupJob', 'dynamodb:ListTagsOfResource', 'dynamodb:DescribeContinuousBackups'],
+      Resource: tableArns,
+    },
+    {
+      Sid: 'ManageSensitiveTableBackups',
+      Effect: 'Allow',
+      Action: ['dynamodb:DescribeBackup', 'dynamodb:DeleteBackup'],
+      Resource: tableArns.map((arn) => `${arn}/backup/*`),
+    },
+  ];
+}

@@ -1,0 +1,152 @@
+import { ArnFormat, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as backup from 'aws-cdk-lib/aws-backup';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct, IConstruct } from 'constructs';
+import { GeneralBackupRole, SensitiveBackupRole } from '../constructs/backup-roles';
+import { AWS_BACKUP_QUOTAS, type BackupTargets, CategoryBackupPlan } from '../constructs/category-plans';
+import { retentionPolicyFromContext } from '../constructs/context';
+import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
+import { ProtectionCoverageCheck, excludeResource, protectResource } from '../constructs/protection';
+import {
+  BUILT_IN_CATEGORIES,
+  type CategoryPolicy,
+  type RetentionPolicy,
+  destinationKeysArn,
+  sensitiveKeyDenyStatement,
+  sensitiveRoleVaultStatements,
+  sensitiveVaultDenyStatements,
+} from '../policy';
+
+export interface BackupInfrastructureStackProps extends StackProps {
+  /**
+   * The retention policy.
+   * @default read and validated from the app's CDK context (`backup_policies`, `backup_account_id`, ...)
+   */
+  readonly policy?: RetentionPolicy;
+  /**
+   * Name of the general backup service role.
+   * @default a generated name
+   */
+  readonly generalRoleName?: string;
+  /**
+   * Alias of the local sensitive vault's key.
+   * @default `alias/<sensitive vault name>-key`
+   */
+  readonly sensitiveKeyAlias?: string;
+}
+
+const INSTANCE = Symbol.for('retention-kit.BackupInfrastructureStack');
+
+/**
+ * The environment account's backup infrastructure: a general and a sensitive local vault, each with
+ * its own customer-managed key; the general service role; the minimal sensitive-data role; the
+ * break-glass DENY on the sensitive vault and key. Resources in any stack of the app are added to
+ * their category's plan with {@link protect}, or declared as deliberately not backed up with
+ * {@link exclude}; synth fails for any stateful resource that is neither.
+ */
+export class BackupInfrastructureStack extends Stack implements BackupTargets {
+  /** The single backup infrastructure stack of the app that holds `scope`. */
+  static find(scope: IConstruct): BackupInfrastructureStack {
+    const found = scope.node.root.node.findAll().filter((c): c is BackupInfrastructureStack => (c as unknown as Record<symbol, boolean>)[INSTANCE] === true);
+    if (found.length !== 1) {
+      throw new Error(
+        found.length === 0
+          ? `${scope.node.path}: no BackupInfrastructureStack in this app; create one before calling protect() or exclude()`
+          : `${scope.node.path}: ${found.length} BackupInfrastructureStacks in this app; call protect()/exclude() on the one you mean`,
+      );
+    }
+    return found[0];
+  }
+
+  readonly policy: RetentionPolicy;
+  readonly generalVault: EncryptedBackupVault;
+  readonly sensitiveVault: EncryptedBackupVault;
+  readonly generalRole: iam.IRole;
+  readonly sensitiveRole: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: BackupInfrastructureStackProps = {}) {
+    super(scope, id, props);
+    Object.defineProperty(this, INSTANCE, { value: true });
+    this.policy = props.policy ?? retentionPolicyFromContext(this);
+    const { vaultNames } = this.policy;
+
+    this.generalVault = new EncryptedBackupVault(this, 'GeneralVault', { vaultName: vaultNames.general });
+    this.generalRole = new GeneralBackupRole(this, 'GeneralBackupRole', { roleName: props.generalRoleName }).role;
+
+    const sensitiveCategory = Object.values(this.policy.categories).find((c) => c.dedicatedVault);
+    const roleName = sensitiveCategory?.specializedRole ?? BUILT_IN_CATEGORIES.ssn_data.specialized_role;
+    const destination = sensitiveCategory?.copyDestination;
+    this.sensitiveVault = new EncryptedBackupVault(this, 'SensitiveVault', {
+      vaultName: vaultNames.sensitive,
+      keyAlias: props.sensitiveKeyAlias,
+      keyDescription: `Encrypts sensitive recovery points in ${vaultNames.sensitive}; decrypt only through AWS Backup (break-glass)`,
+      keyPolicyStatements: [sensitiveKeyDenyStatement({ region: this.region })],
+    });
+    this.sensitiveRole = new SensitiveBackupRole(this, 'SensitiveBackupRole', {
+      roleName,
+      statements: sensitiveRoleVaultStatements({
+        region: this.region,
+        // Derived from the name, not referenced: the vault's policy already refers to this role.
+        localVaultArn: this.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: vaultNames.sensitive, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        localKeyArn: this.sensitiveVault.key.keyArn,
+        destinationVaultArn: destination?.vaultArn,
+        destinationAccount: destination?.account,
+        destinationRegion: destination?.region,
+      }),
+      destinationKeysArn: destination ? destinationKeysArn(destination.account, destination.region) : undefined,
+    }).role;
+    // The vault's DENY names the role as the one principal that may copy out, for the plan's copy action.
+    for (const statement of sensitiveVaultDenyStatements({ copyRoleArns: [this.sensitiveRole.roleArn] })) {
+      this.sensitiveVault.vault.addToAccessPolicy(iam.PolicyStatement.fromJson(statement));
+    }
+
+    new CfnOutput(this, 'BackupVaultArn', { value: this.generalVault.vault.backupVaultArn });
+    new CfnOutput(this, 'SSNBackupVaultArn', { value: this.sensitiveVault.vault.backupVaultArn });
+    new CfnOutput(this, 'BackupEncryptionKeyArn', { value: this.generalVault.key.keyArn });
+    new CfnOutput(this, 'SSNBackupEncryptionKeyArn', { value: this.sensitiveVault.key.keyArn });
+
+    Aspects.of(this.node.root).add(new ProtectionCoverageCheck(Object.keys(this.policy.categories)));
+    this.node.addValidation({ validate: () => this.planQuotaProblems() });
+  }
+
+  vaultFor(category: CategoryPolicy): backup.IBackupVault {
+    return category.dedicatedVault ? this.sensitiveVault.vault : this.generalVault.vault;
+  }
+
+  roleFor(category: CategoryPolicy): iam.IRole {
+    return category.dedicatedVault ? this.sensitiveRole : this.generalRole;
+  }
+
+  /** Adds a stateful resource to its category's backup plan. */
+  protect(resource: IConstruct, category: string): void {
+    protectResource(this.policy, this, resource, category);
+  }
+
+  /** Declares a stateful resource deliberately not backed up, with the reason. */
+  exclude(resource: IConstruct, reason: string): void {
+    excludeResource(resource, reason);
+  }
+
+  private planQuotaProblems(): string[] {
+    const plans = this.node.root.node.findAll().filter((c) => c instanceof CategoryBackupPlan);
+    const byEnvironment = new Map<string, number>();
+    for (const plan of plans) {
+      const stack = Stack.of(plan);
+      const key = `${stack.account}/${stack.region}`;
+      byEnvironment.set(key, (byEnvironment.get(key) ?? 0) + 1);
+    }
+    return [...byEnvironment.entries()]
+      .filter(([, count]) => count > AWS_BACKUP_QUOTAS.plansPerAccountAndRegion)
+      .map(([env, count]) => `this app creates ${count} backup plans in ${env}, over AWS Backup's quota of ${AWS_BACKUP_QUOTAS.plansPerAccountAndRegion} per account and Region: merge stacks`);
+  }
+}
+
+/** Adds a stateful resource to its category's backup plan, in the app's backup infrastructure. */
+export function protect(resource: IConstruct, category: string): void {
+  BackupInfrastructureStack.find(resource).protect(resource, category);
+}
+
+/** Declares a stateful resource deliberately not backed up, with a written reason. */
+export function exclude(resource: IConstruct, reason: string): void {
+  excludeResource(resource, reason);
+}
