@@ -4,30 +4,16 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import { type RetentionPolicy, STATEFUL_RESOURCE_TYPES, isStatefulResource, suggestion } from '../policy';
+import {
+  PROTECTION_METADATA_KEY,
+  type ProtectedRecord,
+  type ProtectionRecord,
+  type RetentionPolicy,
+  STATEFUL_RESOURCE_TYPES,
+  isStatefulResource,
+  suggestion,
+} from '../policy';
 import { type BackupTargets, CategoryBackupPlans } from './category-plans';
-
-/** Template metadata key under which each stateful resource carries its protection. */
-export const PROTECTION_METADATA_KEY = 'retention-kit:protection';
-
-export interface ProtectedRecord {
-  readonly status: 'protected';
-  readonly category: string;
-  readonly schedule: string;
-  readonly rpoHours: number;
-  readonly retentionDays: number;
-  readonly coldStorageAfterDays?: number;
-  readonly localVault: string;
-  readonly copyDestination?: string;
-  readonly sensitive: boolean;
-}
-
-export interface ExcludedRecord {
-  readonly status: 'excluded';
-  readonly reason: string;
-}
-
-export type ProtectionRecord = ProtectedRecord | ExcludedRecord;
 
 const records = new WeakMap<CfnResource, ProtectionRecord>();
 

@@ -140,13 +140,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
-function zodProblems(error: z.ZodError, raw: unknown, prefix: string[]): ConfigProblem[] {
+function zodProblems(error: z.ZodError, raw: unknown, prefix: string[], allowedKeys?: string[]): ConfigProblem[] {
   return error.issues.flatMap((issue): ConfigProblem[] => {
     const path = [...prefix, ...issue.path.map(String)];
     if (issue.code === 'unrecognized_keys') {
-      const allowed = issue.path.length === 0 && prefix.length > 0 && prefix[0].endsWith('backup_policies')
-        ? Object.keys(categorySchema.shape)
-        : undefined;
+      const allowed = issue.path.length === 0 ? allowedKeys : undefined;
       return issue.keys.map((key) => ({
         path: [...path, key].join('.'),
         message: `unknown key${allowed ? `${suggestion(key, allowed)}; allowed: ${allowed.join(', ')}` : ''}`,
@@ -371,7 +369,7 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
       }
       const parsed = categorySchema.safeParse(value);
       if (!parsed.success) {
-        problems.push(...zodProblems(parsed.error, value, [path]));
+        problems.push(...zodProblems(parsed.error, value, [path], Object.keys(categorySchema.shape)));
         continue;
       }
       parsedCategories.set(name, mergeCategory(parsedCategories.get(name) ?? {}, parsed.data));

@@ -46,6 +46,6 @@ export function editDistance(a: string, b: string): number {
 }
 
 export function suggestion(name: string, known: readonly string[]): string {
-  const close = known.filter((k) => editDistance(name, k) <= 2);
+  const close = known.filter((k) => editDistance(name, k) <= 2 || (name.length >= 4 && (k.startsWith(name) || name.startsWith(k))));
   return close.length > 0 ? ` (did you mean ${close.join(' or ')}?)` : '';
 }

@@ -5,3 +5,4 @@ export * from './cron';
 export * from './errors';
 export * from './resource-types';
 export * from './statements';
+export * from './protection-record';

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { referenceCommand } from './commands/reference';
+import { reportCommand } from './commands/report';
+import { runApp } from './run-app';
+
+export function buildProgram(): Command {
+  return new Command('retention')
+    .description('Data-retention and disaster-recovery toolkit for AWS applications')
+    .showHelpAfterError()
+    .addCommand(reportCommand())
+    .addCommand(referenceCommand());
+}
+
+if (require.main === module) runApp(() => buildProgram().parse());

@@ -1,0 +1,26 @@
+/**
+ * What the toolkit writes into each stateful resource's template metadata, so that a synthesized
+ * cloud assembly alone tells how every resource is kept.
+ */
+
+/** Template metadata key under which each stateful resource carries its protection. */
+export const PROTECTION_METADATA_KEY = 'retention-kit:protection';
+
+export interface ProtectedRecord {
+  readonly status: 'protected';
+  readonly category: string;
+  readonly schedule: string;
+  readonly rpoHours: number;
+  readonly retentionDays: number;
+  readonly coldStorageAfterDays?: number;
+  readonly localVault: string;
+  readonly copyDestination?: string;
+  readonly sensitive: boolean;
+}
+
+export interface ExcludedRecord {
+  readonly status: 'excluded';
+  readonly reason: string;
+}
+
+export type ProtectionRecord = ProtectedRecord | ExcludedRecord;

@@ -1,0 +1,89 @@
+/**
+ * The protection report: every stateful resource of a synthesized CDK app (a cloud assembly, the
+ * `cdk.out` folder), how it is kept or why it is not. Reads templates only, so it works on any CDK
+ * app: resources the toolkit does not know about show as unprotected.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROTECTION_METADATA_KEY, type ProtectionRecord, STATEFUL_RESOURCE_TYPES, isStatefulResource } from '../policy';
+
+export type ProtectionStatus = 'protected' | 'excluded' | 'unprotected';
+
+export interface ReportRow {
+  readonly stack: string;
+  /** Construct path, or the logical id when the template has no CDK metadata. */
+  readonly path: string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly status: ProtectionStatus;
+  readonly category?: string;
+  readonly schedule?: string;
+  readonly rpoHours?: number;
+  readonly retentionDays?: number;
+  readonly coldStorageAfterDays?: number;
+  readonly localVault?: string;
+  readonly copyDestination?: string;
+  readonly reason?: string;
+}
+
+export interface ProtectionReport {
+  readonly assembly: string;
+  readonly rows: readonly ReportRow[];
+  readonly summary: Readonly<Record<ProtectionStatus, number>>;
+}
+
+interface Template {
+  Resources?: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+}
+
+interface Manifest {
+  artifacts?: Record<string, { type: string; properties?: { templateFile?: string; directoryName?: string }; displayName?: string }>;
+}
+
+/** Stack templates of a cloud assembly, including those of nested assemblies (CDK stages). */
+export function assemblyTemplates(dir: string): { stack: string; template: Template }[] {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    throw new Error(`${dir} is not a synthesized CDK app (no manifest.json); run cdk synth first or point --assembly at its output folder`);
+  }
+  const templates: { stack: string; template: Template }[] = [];
+  for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
+      const template = JSON.parse(readFileSync(join(dir, artifact.properties.templateFile), 'utf8')) as Template;
+      templates.push({ stack: artifact.displayName ?? id, template });
+    } else if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
+      templates.push(...assemblyTemplates(join(dir, artifact.properties.directoryName)));
+    }
+  }
+  return templates;
+}
+
+export function reportRows(stack: string, template: Template): ReportRow[] {
+  const rows: ReportRow[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    if (!isStatefulResource(resource.Type, resource.Properties)) continue;
+    const record = resource.Metadata?.[PROTECTION_METADATA_KEY] as ProtectionRecord | undefined;
+    const base = {
+      stack,
+      path: ((resource.Metadata?.['aws:cdk:path'] as string | undefined) ?? `${stack}/${logicalId}`).replace(/\/Resource$/, ''),
+      logicalId,
+      resourceType: STATEFUL_RESOURCE_TYPES[resource.Type].label,
+    };
+    if (!record) rows.push({ ...base, status: 'unprotected' });
+    else if (record.status === 'excluded') rows.push({ ...base, status: 'excluded', reason: record.reason });
+    else {
+      const { status, sensitive: _sensitive, ...details } = record;
+      rows.push({ ...base, status, ...details });
+    }
+  }
+  return rows;
+}
+
+export function protectionReport(assemblyDir: string): ProtectionReport {
+  const rows = assemblyTemplates(assemblyDir).flatMap(({ stack, template }) => reportRows(stack, template));
+  const summary = { protected: 0, excluded: 0, unprotected: 0 };
+  for (const row of rows) summary[row.status]++;
+  return { assembly: assemblyDir, rows, summary };
+}
