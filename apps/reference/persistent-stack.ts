@@ -4,7 +4,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../../src/constructs/nag';
 import { exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
 
 /**
@@ -44,7 +43,6 @@ export class PersistentStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(400) }],
     });
     exclude(accessLogs, 'server access logs of the buckets below: operational records, kept 400 days by lifecycle, not application data');
-    acknowledge(accessLogs, { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket; logging it into itself would loop.' });
 
     const bucket = (name: string, versioned: boolean) =>
       new s3.Bucket(this, name, {

@@ -6,9 +6,10 @@ export function runApp(main: () => unknown): void {
   try {
     main();
   } catch (error) {
-    process.exitCode = 1;
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`\n${message}\n`);
     if (process.env.RETENTION_DEBUG && error instanceof Error) process.stderr.write(`\n${error.stack}\n`);
+    // Exit now: under the CDK CLI an App synthesizes itself on exit, and a half-built app must not be written.
+    process.exit(1);
   }
 }

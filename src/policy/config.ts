@@ -320,12 +320,14 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
     if (context[key] !== undefined) raw[key] = fromContextValue(context[key]);
   }
   const problems: ConfigProblem[] = [];
-  const root = rootSchema.safeParse(raw);
-  if (!root.success) {
-    problems.push(...zodProblems(root.error, raw, []));
-    throw new RetentionConfigError(problems);
+  // Each top-level key on its own: a bad account id must not hide a bad schedule.
+  const cfg: z.infer<typeof rootSchema> = {};
+  for (const [key, schema] of Object.entries(rootSchema.shape)) {
+    if (raw[key] === undefined) continue;
+    const parsed = (schema as z.ZodType).safeParse(raw[key]);
+    if (parsed.success) (cfg as Record<string, unknown>)[key] = parsed.data;
+    else problems.push(...zodProblems(parsed.error, raw[key], [key]));
   }
-  const cfg = root.data;
 
   let envOverride: z.infer<typeof environmentSchema> | undefined;
   if (cfg.environment !== undefined) {

@@ -54,6 +54,7 @@ function getAtt(d: Deployment, logicalId: string, attribute: string): string {
   if (attribute === 'Arn' || attribute === 'BackupVaultArn') return arnOf(d, logicalId);
   const { type, props } = findResource(d, logicalId);
   if (attribute === 'BackupVaultName') return physicalName(type, resolve(d, props), logicalId);
+  if (attribute === 'BackupPlanId') return `plan-${logicalId.toLowerCase()}`;
   throw new Error(`no rule for Fn::GetAtt ${logicalId}.${attribute}`);
 }
 

@@ -1,0 +1,106 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main';
+import { formatMarkdown, formatTable } from '../../src/report/format';
+import { type ProtectionReport, protectionReport } from '../../src/report/protection-report';
+import { referenceApp, tempDir } from '../support/apps';
+
+const ROOT = join(__dirname, '../..');
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+describe('protection report', () => {
+  let report: ProtectionReport;
+  let assembly: string;
+
+  beforeAll(() => {
+    assembly = referenceApp().synth().directory;
+    report = protectionReport(assembly);
+  });
+
+  it('lists every stateful resource of the reference app with its category or reason', () => {
+    expect(report.summary).toEqual({ protected: 7, excluded: 5, unprotected: 0 });
+    const byPath = Object.fromEntries(report.rows.map((r) => [r.path, r]));
+    expect(byPath['Persistent/SSNTable']).toMatchObject({
+      status: 'protected',
+      category: 'ssn_data',
+      schedule: 'cron(0 2 * * ? *)',
+      rpoHours: 24,
+      retentionDays: 2555,
+      coldStorageAfterDays: 30,
+      localVault: 'CompactConnectBackupVault-SSN',
+      copyDestination: 'arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN',
+    });
+    expect(byPath['Persistent/ProviderUsersBucket']).toMatchObject({ status: 'protected', category: 'document_storage', retentionDays: 90 });
+    expect(byPath['Persistent/ProviderUsersBucket'].coldStorageAfterDays).toBeUndefined();
+    expect(byPath['Persistent/TransactionReportsBucket']).toMatchObject({ status: 'excluded', reason: 'derived reports, regenerated from the transaction history table' });
+    expect(byPath['Persistent/StaffUsers']).toMatchObject({ status: 'excluded', resourceType: 'Cognito user pool' });
+  });
+
+  it('prints a table and Markdown with the summary', () => {
+    expect(formatTable(report)).toContain('12 stateful resources: 7 protected, 5 excluded with a reason, 0 unprotected');
+    const markdown = formatMarkdown(report);
+    expect(markdown).toContain('| Persistent/SSNTable | DynamoDB table | protected | ssn_data | cron(0 2 * * ? *) | 24 h | 2555 d | 30 d | CompactConnectBackupVault-SSN | CompactConnectBackupVault-SSN (222222222222, us-west-2) |');
+  });
+
+  it('reports a plain CDK app that does not use the toolkit as unprotected, and --check fails on it', () => {
+    const app = new App({ outdir: tempDir('plain') });
+    const stack = new Stack(app, 'Plain');
+    new dynamodb.Table(stack, 'Orders', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    new s3.Bucket(stack, 'Uploads');
+    const dir = app.synth().directory;
+    expect(protectionReport(dir).summary).toEqual({ protected: 0, excluded: 0, unprotected: 2 });
+    const result = cli(['report', '--assembly', dir, '--check']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('2 stateful resources are neither protected nor excluded');
+    expect(cli(['report', '--assembly', assembly, '--check', '--format', 'json']).status).toBe(0);
+  });
+
+  it('says plainly when the folder is not a synthesized app', () => {
+    const result = cli(['report', '--assembly', tempDir('empty')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/is not a synthesized CDK app \(no manifest\.json\)/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('command line', () => {
+  it('has --help for every command', () => {
+    const program = buildProgram();
+    expect(program.helpInformation()).toContain('Usage: retention');
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['reference', 'report']);
+    for (const command of program.commands) expect(command.helpInformation()).toContain(`Usage: retention ${command.name()}`);
+  });
+
+  it('`reference` (npm start) synthesizes the reference app offline, prints the report and writes it as JSON', () => {
+    const outdir = tempDir('start');
+    const result = cli(['reference', '--outdir', outdir], { AWS_ACCESS_KEY_ID: '', AWS_PROFILE: 'no-such-profile' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('12 stateful resources: 7 protected, 5 excluded with a reason, 0 unprotected');
+    const json = JSON.parse(readFileSync(join(outdir, 'protection-report.json'), 'utf8')) as ProtectionReport;
+    expect(json.rows).toHaveLength(12);
+  });
+
+  it('shows a bad configuration as a list of problems, not a stack trace, through the app entry point', () => {
+    const context = JSON.parse(readFileSync(join(ROOT, 'apps/reference/cdk.json'), 'utf8')).context;
+    context.backup_account_id = '12345';
+    context.backup_policies.critical_data = { schedule: 'cron(0 2 * * * *)' };
+    const outdir = tempDir('bad');
+    const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'apps/reference/main.ts')], {
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')[0]).toMatch(/^The retention configuration \(CDK context\) has \d+ problems:/);
+    expect(result.stderr).toContain('backup_account_id = "12345": must be a 12-digit AWS account id');
+    expect(result.stderr).toContain('backup_policies.critical_data.schedule = "cron(0 2 * * * *)"');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
+    expect(execFileSync).toBeDefined();
+  });
+});
