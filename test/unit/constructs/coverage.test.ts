@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -37,7 +37,7 @@ describe('coverage check', () => {
 
   it('passes the reference app as shipped', () => {
     const app = referenceApp();
-    expect(() => app.synth()).not.toThrow();
-    expect(Validations).toBeDefined();
+    const stacks = app.synth().stacks.map((s) => s.stackName);
+    expect(stacks.sort()).toEqual(['BackupInfrastructure', 'Persistent']);
   });
 });
