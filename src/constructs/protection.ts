@@ -69,7 +69,7 @@ function resourceProblems(cfn: CfnResource, category: { name: string; coldStorag
   }
   if (category.coldStorageAfterDays !== undefined && !type.coldStorage) {
     problems.push(
-      `category ${category.name} moves recovery points to cold storage after ${category.coldStorageAfterDays} days, which AWS Backup cannot do for a ${type.label} ` +
+      `category ${category.name} moves recovery points to cold storage after ${category.coldStorageAfterDays} days, which AWS Backup cannot do for the type ${type.label} ` +
         '(it would ignore the setting silently): use a category without lifecycle.cold_storage_days',
     );
   }

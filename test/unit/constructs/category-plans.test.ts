@@ -2,6 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +116,23 @@ describe('AWS Backup quotas', () => {
   });
 });
 
+describe('resource types', () => {
+  it('selects EFS file systems, Aurora clusters and RDS instances by their ARNs', () => {
+    const { infra, data } = appWithInfrastructure();
+    infra.protect(new efs.CfnFileSystem(data, 'Files', { encrypted: true }), 'critical_data');
+    infra.protect(new rds.CfnDBCluster(data, 'Cluster', { engine: 'aurora-postgresql' }), 'document_storage');
+    infra.protect(new rds.CfnDBInstance(data, 'Instance', { engine: 'postgres', dbInstanceClass: 'db.t4g.micro' }), 'document_storage');
+    const template = Template.fromStack(data);
+    const selections = Object.values(template.findResources('AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection);
+    const resources = Object.fromEntries(selections.map((s) => [s.SelectionName, s.Resources]));
+    expect(resources['CriticalData-1']).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^Files/), 'Arn'] }]);
+    expect(resources['DocumentStorage-1']).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'DBClusterArn'] },
+      { 'Fn::GetAtt': [expect.stringMatching(/^Instance/), 'DBInstanceArn'] },
+    ]);
+  });
+});
+
 describe('protect and exclude refuse what AWS Backup cannot do', () => {
   it('fails synth with every pairing problem at once, each naming its resource', () => {
     const { app, infra, data } = appWithInfrastructure();
@@ -121,11 +140,13 @@ describe('protect and exclude refuse what AWS Backup cannot do', () => {
     infra.protect(new s3.Bucket(data, 'ColdBucket', { versioned: true }), 'critical_data');
     infra.protect(new s3.Bucket(data, 'SecretBucket', { versioned: true }), 'ssn_data');
     infra.protect(table(data, 'Typo'), 'critcal_data');
+    infra.protect(new rds.CfnDBCluster(data, 'ColdCluster', { engine: 'aurora-postgresql' }), 'configuration_data');
     const message = synthError(app);
     expect(message).toContain('[Data/Unversioned/Resource] AWS Backup backs up only versioned S3 buckets: set versioned: true');
-    expect(message).toContain('[Data/ColdBucket/Resource] category critical_data moves recovery points to cold storage after 30 days, which AWS Backup cannot do for a S3 bucket');
+    expect(message).toContain('[Data/ColdBucket/Resource] category critical_data moves recovery points to cold storage after 30 days, which AWS Backup cannot do for the type S3 bucket');
     expect(message).toContain('[Data/SecretBucket/Resource] category ssn_data uses the sensitive vault and its minimal role, which back up DynamoDB tables only');
     expect(message).toContain('[Data/Typo/Resource] unknown category "critcal_data" (did you mean critical_data?)');
+    expect(message).toContain('[Data/ColdCluster] category configuration_data moves recovery points to cold storage after 30 days, which AWS Backup cannot do for the type Aurora/RDS cluster');
   });
 
   it('refuses a Cognito user pool, saying what to do instead', () => {
