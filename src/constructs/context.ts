@@ -1,9 +1,18 @@
 import type { Construct } from 'constructs';
-import { RETENTION_CONTEXT_KEYS, type RetentionPolicy, parseRetentionPolicy } from '../policy';
+import { RETENTION_CONTEXT_KEYS, type RetentionPolicy, fromContextValue, parseRetentionPolicy } from '../policy';
 
 /** Reads and validates the retention policy from the CDK context visible at `scope`. */
 export function retentionPolicyFromContext(scope: Construct): RetentionPolicy {
-  const context: Record<string, unknown> = {};
-  for (const key of RETENTION_CONTEXT_KEYS) context[key] = scope.node.tryGetContext(key);
-  return parseRetentionPolicy(context);
+  return parseRetentionPolicy(retentionContext(scope, RETENTION_CONTEXT_KEYS));
 }
+
+/** The named keys of the CDK context visible at `scope`; values given on the command line as JSON strings are parsed. */
+export function retentionContext(scope: Construct, keys: readonly string[]): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value: unknown = scope.node.tryGetContext(key);
+    context[key] = fromContextValue(value);
+  }
+  return context;
+}
+

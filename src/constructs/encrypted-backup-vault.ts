@@ -1,9 +1,9 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { PolicyStatementJson } from '../policy';
+import type { PolicyStatementJson, VaultLockConfig } from '../policy';
 
 export interface EncryptedBackupVaultProps {
   /** Name of the backup vault. */
@@ -25,6 +25,12 @@ export interface EncryptedBackupVaultProps {
    * @default none
    */
   readonly keyPolicyStatements?: PolicyStatementJson[];
+  /**
+   * AWS Backup Vault Lock. Governance mode can be removed by principals allowed to; compliance mode
+   * becomes immutable after `changeableForDays`.
+   * @default no vault lock
+   */
+  readonly lock?: VaultLockConfig;
   /**
    * What happens to the vault and key when the stack is deleted. Recovery points outlive stacks,
    * so both are kept by default.
@@ -57,6 +63,11 @@ export class EncryptedBackupVault extends Construct {
       backupVaultName: props.vaultName,
       encryptionKey: this.key,
       removalPolicy,
+      lockConfiguration: props.lock && {
+        minRetention: Duration.days(props.lock.minRetentionDays),
+        maxRetention: Duration.days(props.lock.maxRetentionDays),
+        changeableFor: props.lock.mode === 'compliance' && props.lock.changeableForDays !== undefined ? Duration.days(props.lock.changeableForDays) : undefined,
+      },
       accessPolicy: props.accessPolicyStatements?.length
         ? iam.PolicyDocument.fromJson({ Version: '2012-10-17', Statement: props.accessPolicyStatements })
         : undefined,

@@ -38,7 +38,7 @@ export const BUILT_IN_CATEGORIES = {
     lifecycle: { cold_storage_days: 30 },
     dedicated_vault: true,
     enhanced_monitoring: true,
-    specialized_role: 'CompactConnect-SSNBackupRole',
+    specialized_role: 'CompactConnect-SSNBackupRole' as const,
   },
   configuration_data: {
     description: 'Compact and jurisdiction configuration',
@@ -76,4 +76,10 @@ export const CATEGORY_FIELD_DEFAULTS = {
 export const DEFAULT_VAULT_NAMES = {
   general: 'CompactConnectBackupVault',
   sensitive: 'CompactConnectBackupVault-SSN',
+} as const;
+
+/** Backup service role names in an environment account; the backup account's key policies name them. */
+export const DEFAULT_ROLE_NAMES = {
+  general: 'CompactConnect-BackupServiceRole',
+  sensitive: BUILT_IN_CATEGORIES.ssn_data.specialized_role,
 } as const;

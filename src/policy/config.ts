@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { ACCOUNT_ID, ORGANIZATION_ID, REGION, ROLE_NAME, VAULT_NAME, backupVaultArn, parseBackupVaultArn } from './arns';
-import { BUILT_IN_CATEGORIES, BUILT_IN_CATEGORY_NAMES, CATEGORY_FIELD_DEFAULTS, type CategoryContext, DEFAULT_VAULT_NAMES } from './categories';
+import { BUILT_IN_CATEGORIES, BUILT_IN_CATEGORY_NAMES, CATEGORY_FIELD_DEFAULTS, type CategoryContext, DEFAULT_ROLE_NAMES, DEFAULT_VAULT_NAMES } from './categories';
 import { backupScheduleProblems, parseAwsCron, scheduleIntervals } from './cron';
 import { type ConfigProblem, RetentionConfigError, suggestion } from './errors';
 
@@ -60,6 +60,8 @@ export interface RetentionPolicy {
   readonly backupRegion?: string;
   readonly organizationId?: string;
   readonly vaultNames: { readonly general: string; readonly sensitive: string };
+  /** Name of the general backup service role (the sensitive one is the category's specialized_role). */
+  readonly generalRoleName: string;
   readonly categories: Readonly<Record<string, CategoryPolicy>>;
 }
 
@@ -112,6 +114,7 @@ const rootSchema = z.object({
   ...accountSettingsShape,
   backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
   ssn_backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
+  backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name (letters, digits and +=,.@_-, at most 64)').optional(),
   backup_policies: z.record(z.string(), z.unknown(), { error: 'must be an object of category name to policy' }).optional(),
   environment: z.string().optional(),
   backup_environments: z.record(z.string(), environmentSchema).optional(),
@@ -124,6 +127,7 @@ export const RETENTION_CONTEXT_KEYS = [
   'organization_id',
   'backup_vault_name',
   'ssn_backup_vault_name',
+  'backup_role_name',
   'backup_policies',
   'environment',
   'backup_environments',
@@ -157,7 +161,7 @@ function zodProblems(error: z.ZodError, raw: unknown, prefix: string[], allowedK
 
 
 /** CDK context given on the command line (`-c key=value`) arrives as a string; accept JSON there. */
-function fromContextValue(value: unknown): unknown {
+export function fromContextValue(value: unknown): unknown {
   if (typeof value === 'string' && /^\s*[{[]/.test(value)) {
     try {
       return JSON.parse(value);
@@ -404,6 +408,7 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
     backupRegion: settings.backupRegion,
     organizationId: envOverride?.organization_id ?? cfg.organization_id,
     vaultNames: settings.vaultNames,
+    generalRoleName: cfg.backup_role_name ?? DEFAULT_ROLE_NAMES.general,
     categories,
   };
 }

@@ -6,3 +6,5 @@ export * from './errors';
 export * from './resource-types';
 export * from './statements';
 export * from './protection-record';
+export * from './backup-account-config';
+export * from './break-glass';

@@ -3,6 +3,11 @@
  * evaluate them, and the runbooks that print them, so the three cannot drift apart.
  * Inputs may be plain strings or CDK tokens (strings that resolve at deploy time).
  */
+import { accountRootArn, roleArn } from './arns';
+
+/**
+ * JSON shapes of IAM, vault and key policies.
+ */
 
 export interface PolicyStatementJson {
   Sid?: string;
@@ -183,6 +188,78 @@ export function sensitiveRoleTableStatements(tableArns: string[]): PolicyStateme
       Effect: 'Allow',
       Action: ['dynamodb:DescribeBackup', 'dynamodb:DeleteBackup'],
       Resource: tableArns.map((arn) => `${arn}/backup/*`),
+    },
+  ];
+}
+
+/** The roles in the source accounts that may use a destination key: the named backup role, and AWS Backup's service-linked role. */
+export function sourceBackupPrincipalArns(sourceAccountIds: readonly string[], roleName: string): string[] {
+  return sourceAccountIds.flatMap((account) => [
+    roleArn(account, roleName),
+    `arn:aws:iam::${account}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
+  ]);
+}
+
+/**
+ * A destination vault's access policy: copies in only from the named source accounts, and only
+ * from inside the organization; nobody else may copy in, not even the backup account itself.
+ */
+export function destinationVaultCopyStatements(props: { sourceAccountIds: readonly string[]; organizationId: string }): PolicyStatementJson[] {
+  return [
+    {
+      Sid: 'AllowCopyIntoFromSourceAccounts',
+      Effect: 'Allow',
+      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
+      Action: 'backup:CopyIntoBackupVault',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+    },
+    {
+      Sid: 'DenyCopyIntoFromOtherAccounts',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'backup:CopyIntoBackupVault',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalAccount': [...props.sourceAccountIds] } },
+    },
+    {
+      Sid: 'DenyCopyIntoFromOutsideOrganization',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'backup:CopyIntoBackupVault',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+    },
+  ];
+}
+
+/** A destination key's policy statements: the source accounts' backup roles may use it for copies, through AWS Backup. */
+export function destinationKeyUseStatements(props: {
+  sourceAccountIds: readonly string[];
+  organizationId: string;
+  roleName: string;
+  backupRegion: string;
+}): PolicyStatementJson[] {
+  const conditions = {
+    StringEquals: { 'aws:PrincipalOrgID': props.organizationId, 'kms:ViaService': `backup.${props.backupRegion}.amazonaws.com` },
+    ArnLike: { 'aws:PrincipalArn': sourceBackupPrincipalArns(props.sourceAccountIds, props.roleName) },
+  };
+  return [
+    {
+      Sid: 'AllowSourceBackupRolesToCopy',
+      Effect: 'Allow',
+      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
+      Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext'],
+      Resource: '*',
+      Condition: conditions,
+    },
+    {
+      Sid: 'AllowSourceBackupRolesGrantsForBackup',
+      Effect: 'Allow',
+      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { ...conditions, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     },
   ];
 }

@@ -24,8 +24,8 @@ export interface BackupInfrastructureStackProps extends StackProps {
    */
   readonly policy?: RetentionPolicy;
   /**
-   * Name of the general backup service role.
-   * @default a generated name
+   * Name of the general backup service role. The backup account's key policy names it.
+   * @default the policy's `backup_role_name` (CompactConnect-BackupServiceRole)
    */
   readonly generalRoleName?: string;
   /**
@@ -71,7 +71,7 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
     const { vaultNames } = this.policy;
 
     this.generalVault = new EncryptedBackupVault(this, 'GeneralVault', { vaultName: vaultNames.general });
-    this.generalRole = new GeneralBackupRole(this, 'GeneralBackupRole', { roleName: props.generalRoleName }).role;
+    this.generalRole = new GeneralBackupRole(this, 'GeneralBackupRole', { roleName: props.generalRoleName ?? this.policy.generalRoleName }).role;
 
     const sensitiveCategory = Object.values(this.policy.categories).find((c) => c.dedicatedVault);
     const roleName = sensitiveCategory?.specializedRole ?? BUILT_IN_CATEGORIES.ssn_data.specialized_role;
