@@ -59,7 +59,8 @@ const shape = {
   ssn_backup_key_alias: alias.optional(),
   source_backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name').optional(),
   source_ssn_backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name').optional(),
-  vault_lock: z.strictObject({ general: vaultLockSchema.optional(), sensitive: vaultLockSchema.optional() }).optional(),
+  // Each lock is parsed on its own below, so a problem in one does not hide the other's.
+  vault_lock: z.strictObject({ general: z.unknown().optional(), sensitive: z.unknown().optional() }).optional(),
   tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).optional(),
 };
 
@@ -87,26 +88,39 @@ const toLock = (lock: z.infer<typeof vaultLockSchema> | undefined): VaultLockCon
 export function parseBackupAccountConfig(context: Record<string, unknown>): BackupAccountConfig {
   const problems: ConfigProblem[] = [];
   const cfg: Record<string, unknown> = {};
+  const parseInto = (target: Record<string, unknown>, key: string, schema: z.ZodType, value: unknown, path: string[]) => {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) {
+      target[key] = parsed.data;
+      return;
+    }
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) problems.push({ path: [...path, ...issue.path.map(String), k].join('.'), message: `unknown key${suggestion(k, Object.keys(vaultLockSchema.shape))}` });
+        continue;
+      }
+      let at: unknown = value;
+      for (const p of issue.path) at = (at as Record<PropertyKey, unknown> | undefined)?.[p];
+      problems.push({ path: [...path, ...issue.path.map(String)].join('.'), value: at, message: issue.message });
+    }
+  };
   for (const [key, schema] of Object.entries(shape)) {
     const value = context[key];
     if (value === undefined) {
       if (REQUIRED.has(key)) problems.push({ path: key, message: `required${key === 'source_account_ids' ? ': the environment accounts whose backups this account receives' : ''}` });
       continue;
     }
-    const parsed = (schema as z.ZodType).safeParse(value);
-    if (parsed.success) cfg[key] = parsed.data;
-    else {
-      for (const issue of parsed.error.issues) {
-        if (issue.code === 'unrecognized_keys') {
-          for (const k of issue.keys) problems.push({ path: [key, ...issue.path.map(String), k].join('.'), message: `unknown key${suggestion(k, Object.keys(vaultLockSchema.shape))}` });
-          continue;
-        }
-        let at: unknown = value;
-        for (const p of issue.path) at = (at as Record<PropertyKey, unknown> | undefined)?.[p];
-        problems.push({ path: [key, ...issue.path.map(String)].join('.'), value: at, message: issue.message });
-      }
-    }
+    parseInto(cfg, key, schema as z.ZodType, value, [key]);
   }
+  const locks = cfg.vault_lock as { general?: unknown; sensitive?: unknown } | undefined;
+  if (locks) {
+    const parsedLocks: Record<string, unknown> = {};
+    for (const which of ['general', 'sensitive'] as const) {
+      if (locks[which] !== undefined) parseInto(parsedLocks, which, vaultLockSchema, locks[which], ['vault_lock', which]);
+    }
+    cfg.vault_lock = parsedLocks;
+  }
+
   const c = cfg as {
     backup_account_id?: string;
     backup_region?: string;
