@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { breakGlassCommand } from './commands/break-glass';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
 import { runApp } from './run-app';
@@ -9,7 +10,8 @@ export function buildProgram(): Command {
     .description('Data-retention and disaster-recovery toolkit for AWS applications')
     .showHelpAfterError()
     .addCommand(reportCommand())
-    .addCommand(referenceCommand());
+    .addCommand(referenceCommand())
+    .addCommand(breakGlassCommand());
 }
 
-if (require.main === module) runApp(() => buildProgram().parse());
+if (require.main === module) runApp(() => buildProgram().parseAsync());
