@@ -3,7 +3,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { PolicyStatementJson, VaultLockConfig } from '../policy';
+import { type PolicyStatementJson, type VaultLockConfig, defaultKeyAlias } from '../policy';
 
 export interface EncryptedBackupVaultProps {
   /** Name of the backup vault. */
@@ -48,7 +48,7 @@ export class EncryptedBackupVault extends Construct {
   constructor(scope: Construct, id: string, props: EncryptedBackupVaultProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const alias = props.keyAlias ?? `alias/${props.vaultName}-key`;
+    const alias = props.keyAlias ?? defaultKeyAlias(props.vaultName);
     this.vaultName = props.vaultName;
     this.key = new kms.Key(this, 'Key', {
       alias: alias.startsWith('alias/') ? alias : `alias/${alias}`,

@@ -37,3 +37,8 @@ export function roleArn(account: string, roleName: string, partition = 'aws'): s
 export function accountRootArn(account: string, partition = 'aws'): string {
   return `arn:${partition}:iam::${account}:root`;
 }
+
+/** The alias a vault's key gets unless one is configured. */
+export function defaultKeyAlias(vaultName: string): string {
+  return `alias/${vaultName}-key`;
+}

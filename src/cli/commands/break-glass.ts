@@ -30,8 +30,9 @@ function clients(region: string): BreakGlassClients {
   return { backup: new BackupClient(settings), kms: new KMSClient(settings), sts: new STSClient(settings) };
 }
 
-const files = (options: { vaultName: string; stateFile?: string; auditLog?: string }) => ({
-  stateFile: options.stateFile ?? join(STATE_DIR, `break-glass-${options.vaultName}.json`),
+// The local and the cross-account sensitive vaults may share a name: the Region tells their state files apart.
+const files = (options: { vaultName: string; region: string; stateFile?: string; auditLog?: string }) => ({
+  stateFile: options.stateFile ?? join(STATE_DIR, `break-glass-${options.region}-${options.vaultName}.json`),
   auditLog: options.auditLog ?? join(STATE_DIR, 'break-glass-audit.jsonl'),
 });
 
@@ -59,7 +60,7 @@ export function breakGlassCommand(): Command {
     .requiredOption('--until <iso8601>', 'end of the window (UTC, at most 72 hours ahead)')
     .requiredOption('--reason <text>', 'the incident and why restore is needed')
     .option('--from <iso8601>', 'start of the window (UTC)')
-    .option('--state-file <file>', `where the deployed policies are saved (default ${STATE_DIR}/break-glass-<vault>.json)`)
+    .option('--state-file <file>', `where the deployed policies are saved (default ${STATE_DIR}/break-glass-<region>-<vault>.json)`)
     .option('--audit-log <file>', `JSON Lines audit log (default ${STATE_DIR}/break-glass-audit.jsonl)`)
     .action(async (options: { vaultName: string; keyId: string; region: string; principal: string; until: string; from?: string; reason: string; stateFile?: string; auditLog?: string }) => {
       const record = await openBreakGlass(clients(options.region), { vaultName: options.vaultName, keyId: options.keyId }, grantFrom(options), options.reason, files(options));
