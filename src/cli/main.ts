@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { breakGlassCommand } from './commands/break-glass';
+import { doctorCommand } from './commands/doctor';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
 import { runApp } from './run-app';
@@ -11,7 +12,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addCommand(reportCommand())
     .addCommand(referenceCommand())
-    .addCommand(breakGlassCommand());
+    .addCommand(breakGlassCommand())
+    .addCommand(doctorCommand());
 }
 
 if (require.main === module) runApp(() => buildProgram().parseAsync());

@@ -73,8 +73,12 @@ describe('command line', () => {
   it('has --help for every command', () => {
     const program = buildProgram();
     expect(program.helpInformation()).toContain('Usage: retention');
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['reference', 'report']);
-    for (const command of program.commands) expect(command.helpInformation()).toContain(`Usage: retention ${command.name()}`);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'doctor', 'reference', 'report']);
+    for (const command of program.commands) {
+      expect(command.helpInformation()).toContain(`Usage: retention ${command.name()}`);
+      for (const sub of command.commands) expect(sub.helpInformation()).toContain(`Usage: retention ${command.name()} ${sub.name()}`);
+    }
+    expect(program.commands.find((c) => c.name() === 'break-glass')!.commands.map((c) => c.name())).toEqual(['show', 'open', 'close']);
   });
 
   it('`reference` (npm start) synthesizes the reference app offline, prints the report and writes it as JSON', () => {
@@ -84,6 +88,9 @@ describe('command line', () => {
     expect(result.stdout).toContain('12 stateful resources: 7 protected, 5 excluded with a reason, 0 unprotected');
     const json = JSON.parse(readFileSync(join(outdir, 'protection-report.json'), 'utf8')) as ProtectionReport;
     expect(json.rows).toHaveLength(12);
+    expect(result.stdout).toContain('Backup account app synthesized to');
+    expect(result.stdout).toContain('copies accepted from 111111111111 in organization o-exampleorg1');
+    expect(existsSync(join(outdir, 'backup-account', 'BackupAccountStack.template.json'))).toBe(true);
   });
 
   it('shows a bad configuration as a list of problems, not a stack trace, through the app entry point', () => {

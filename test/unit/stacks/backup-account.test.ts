@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -176,6 +177,36 @@ describe('BackupAccountStack', () => {
       expect(await inVault(sensitive.vault.AccessPolicy, P, 'backup:StartRestoreJob', during)).toBe('ExplicitlyDenied');
       expect(await decrypt(sensitive.key.KeyPolicy, P, during)).toBe('ExplicitlyDenied');
     });
+  });
+});
+
+describe('the README deploy steps, offline', () => {
+  it('`cdk synth` with cdk.context.example.json copied to cdk.context.json synthesizes the stack', () => {
+    const root = join(__dirname, '../../..');
+    const dir = tempDir('cdk-cli');
+    copyFileSync(join(root, 'apps/backup-account/cdk.context.example.json'), join(dir, 'cdk.context.json'));
+    const app = `"${process.execPath}" "${join(root, 'node_modules/tsx/dist/cli.mjs')}" "${join(root, 'apps/backup-account/main.ts')}"`;
+    writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app }));
+    const result = spawnSync(process.execPath, [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--no-notices'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const template = JSON.parse(readFileSync(join(dir, 'cdk.out/BackupAccountStack.template.json'), 'utf8'));
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['BackupEncryptionKeyArn', 'SSNBackupEncryptionKeyArn']));
+  });
+
+  it('without cdk.context.json, says which keys are required instead of a stack trace', () => {
+    const root = join(__dirname, '../../..');
+    const result = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'apps/backup-account/main.ts')], {
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: '{}', CDK_OUTDIR: tempDir('no-context') },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('The backup account configuration (CDK context) has 5 problems:');
+    expect(result.stderr).toContain('source_account_ids: required: the environment accounts whose backups this account receives');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
