@@ -79,7 +79,7 @@ describe('category plans in the reference app', () => {
 
   it('selects resources by ARN, each in its category', () => {
     const critical = selections.find((s) => s.SelectionName === 'CriticalData-1');
-    expect(critical.IamRoleArn).toMatch(/:role\/GeneralBackupRole/);
+    expect(critical.IamRoleArn).toBe('arn:aws:iam::111111111111:role/CompactConnect-BackupServiceRole');
     expect(critical.Resources.map((arn: string) => arn.split('/').pop())).toEqual([
       expect.stringMatching(/^ProviderTable/),
       expect.stringMatching(/^StaffUsersTable/),

@@ -41,6 +41,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
 
   it('gives the general role the AWS Backup service policies, S3 included, and nothing else', () => {
     const role = resourceProps(deployment, 'BackupInfrastructure', 'AWS::IAM::Role', 'GeneralBackupRole');
+    expect(role.RoleName).toBe('CompactConnect-BackupServiceRole');
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' } },
     ]);
