@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -12,6 +13,8 @@ import { exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
  */
 export class PersistentStack extends Stack {
   readonly tables: Record<string, dynamodb.Table> = {};
+  readonly apiRole: iam.Role;
+  readonly recoveryRole: iam.Role;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -29,8 +32,14 @@ export class PersistentStack extends Stack {
       }));
 
     protect(table('ProviderTable'), 'critical_data');
+
+    // The SSN table is read one item at a time by the API's role; only the recovery tooling may scan it.
+    this.apiRole = new iam.Role(this, 'ProviderApiRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Provider API handlers' });
+    this.recoveryRole = new iam.Role(this, 'RecoveryRole', { assumedBy: new iam.AccountRootPrincipal(), description: 'Disaster-recovery tooling (hydration, in-place recovery)' });
     const ssnKey = new kms.Key(this, 'SSNTableKey', { enableKeyRotation: true, description: 'Encrypts the SSN table' });
-    protect(table('SSNTable', ssnKey), 'ssn_data');
+    protect(table('SSNTable', ssnKey), 'ssn_data', {
+      sensitiveTable: { appRoleArns: [this.apiRole.roleArn], recoveryRoleArns: [this.recoveryRole.roleArn] },
+    });
     protect(table('StaffUsersTable'), 'critical_data');
     protect(table('CompactConfigurationTable'), 'configuration_data');
     protect(table('TransactionHistoryTable'), 'critical_data');

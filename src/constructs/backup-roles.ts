@@ -19,6 +19,11 @@ export const GENERAL_BACKUP_MANAGED_POLICIES = [
 export interface GeneralBackupRoleProps {
   /** Name of the role. @default a generated name */
   readonly roleName?: string;
+  /**
+   * Inline statements, for restrictions the managed policies cannot express (the copy-target guard).
+   * @default none
+   */
+  readonly statements?: PolicyStatementJson[];
 }
 
 /** The service role AWS Backup assumes for every category but the sensitive one. */
@@ -32,6 +37,7 @@ export class GeneralBackupRole extends Construct {
       assumedBy: new iam.ServicePrincipal(BACKUP_SERVICE),
       description: 'AWS Backup service role: backup and restore of DynamoDB, S3, RDS/Aurora and EFS',
       managedPolicies: GENERAL_BACKUP_MANAGED_POLICIES.map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+      inlinePolicies: props.statements?.length ? { Restrictions: iam.PolicyDocument.fromJson(policyDocument(...props.statements)) } : undefined,
     });
     acknowledge(
       this.role,

@@ -1,6 +1,8 @@
-import { CfnResource, type IAspect, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, type IAspect, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
@@ -10,7 +12,11 @@ import {
   type ProtectionRecord,
   type RetentionPolicy,
   STATEFUL_RESOURCE_TYPES,
+  type SensitiveTableAccess,
   isStatefulResource,
+  policyDocument,
+  sensitiveTableKeyStatement,
+  sensitiveTablePolicyStatements,
   suggestion,
 } from '../policy';
 import { type BackupTargets, CategoryBackupPlans } from './category-plans';
@@ -82,13 +88,63 @@ function resourceProblems(cfn: CfnResource, category: { name: string; coldStorag
   return problems;
 }
 
+export interface SensitiveTableOptions {
+  /**
+   * Put the sensitive table's resource policy (and, for a customer-managed key created in this app,
+   * the key policy statement) in place.
+   * @default true
+   */
+  readonly lock?: boolean;
+  /**
+   * Roles of the application, which read and write single items. When given, nobody else may.
+   * @default none: item access is left to IAM
+   */
+  readonly appRoleArns?: string[];
+  /**
+   * Roles of the recovery tooling (hydration, in-place recovery): the only principals that may
+   * scan, batch, export or use PartiQL on the table.
+   * @default none: nobody may
+   */
+  readonly recoveryRoleArns?: string[];
+}
+
+export interface ProtectOptions {
+  /** For a DynamoDB table in a dedicated-vault (sensitive) category: the table's own lock. */
+  readonly sensitiveTable?: SensitiveTableOptions;
+}
+
+/**
+ * Locks a sensitive table: its resource policy lets SSN data leave one item at a time, to named
+ * roles; its key (when this app owns it) is usable outside DynamoDB and AWS Backup by those roles only.
+ */
+function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable, access: SensitiveTableAccess): { keyLocked: boolean } {
+  const statements = sensitiveTablePolicyStatements(access);
+  if (resource instanceof dynamodb.Table) {
+    for (const statement of statements) resource.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+  } else if (cfn.resourcePolicy === undefined) {
+    cfn.resourcePolicy = { policyDocument: policyDocument(...statements) };
+  } else {
+    cfn.node.addValidation({ validate: () => ['this sensitive table has a resource policy of its own: pass the dynamodb.Table construct to protect() so the lock can be added to it'] });
+  }
+  const key = resource instanceof dynamodb.Table ? resource.encryptionKey : undefined;
+  if (key instanceof kms.Key) {
+    key.addToResourcePolicy(iam.PolicyStatement.fromJson(sensitiveTableKeyStatement(access, Stack.of(cfn).region)));
+    return { keyLocked: true };
+  }
+  Annotations.of(cfn).addWarningV2(
+    'retention-kit:sensitive-table-key',
+    'the table is not encrypted with a customer-managed key created in this app, so its key policy cannot be limited to the named roles',
+  );
+  return { keyLocked: false };
+}
+
 /**
  * Declares that a resource is kept under a category: adds it to the category's plan in the
  * resource's own stack. Problems with the pairing (unknown category, an unversioned bucket, a
  * lifecycle the type cannot do) fail synth together with every other problem, each naming the
  * resource.
  */
-export function protectResource(policy: RetentionPolicy, targets: BackupTargets, resource: IConstruct, categoryName: string): void {
+export function protectResource(policy: RetentionPolicy, targets: BackupTargets, resource: IConstruct, categoryName: string, options: ProtectOptions = {}): void {
   const cfn = cfnResourceOf(resource, 'protect');
   const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
   if (!type.awsBackup) throw new Error(`protect(${resource.node.path}): ${type.alternative}`);
@@ -105,7 +161,21 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   const plan = CategoryBackupPlans.of(cfn, targets).planFor(category);
   const arn = arnOf(cfn);
   plan.addResource(arn, cfn.node.path);
-  if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) plan.allowSensitiveTable(arn);
+  let tableAccess: ProtectedRecord['tableAccess'];
+  if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
+    plan.allowSensitiveTable(arn);
+    if (options.sensitiveTable?.lock !== false) {
+      const access = {
+        appRoleArns: options.sensitiveTable?.appRoleArns ?? [],
+        recoveryRoleArns: options.sensitiveTable?.recoveryRoleArns ?? [],
+        backupRoleArn: targets.roleFor(category).roleArn,
+      };
+      const { keyLocked } = lockSensitiveTable(resource, cfn, access);
+      tableAccess = { ...access, keyLocked };
+    }
+  } else if (options.sensitiveTable) {
+    cfn.node.addValidation({ validate: () => [`sensitiveTable options apply only to a DynamoDB table in a dedicated-vault category, not to category ${category.name}`] });
+  }
   record(cfn, {
     status: 'protected',
     category: category.name,
@@ -116,6 +186,7 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
     localVault: category.dedicatedVault ? policy.vaultNames.sensitive : policy.vaultNames.general,
     copyDestination: category.copyDestination?.vaultArn,
     sensitive: category.dedicatedVault,
+    ...(tableAccess ? { tableAccess } : {}),
   });
 }
 

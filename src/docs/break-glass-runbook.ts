@@ -11,10 +11,10 @@ import {
   breakGlassStatements,
   defaultKeyAlias,
   destinationKeyUseStatements,
-  destinationVaultCopyStatements,
+  destinationSensitiveVaultStatements,
+  localSensitiveVaultStatements,
   roleArn,
   sensitiveKeyDenyStatement,
-  sensitiveVaultDenyStatements,
 } from '../policy';
 
 export interface RunbookInputs {
@@ -37,7 +37,10 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
       region: environmentRegion,
       vault: environment.vaultNames.sensitive,
       key: defaultKeyAlias(environment.vaultNames.sensitive),
-      vaultStatements: sensitiveVaultDenyStatements({ copyRoleArns: [localRoleArn] }),
+      vaultStatements: localSensitiveVaultStatements({
+        copyRoleArn: localRoleArn,
+        copyTargets: environment.categories.ssn_data?.copyDestination ? [environment.categories.ssn_data.copyDestination.vaultArn] : [],
+      }),
       keyStatements: [sensitiveKeyDenyStatement({ region: environmentRegion })],
     },
     {
@@ -46,10 +49,7 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
       region: backupAccount.backupRegion,
       vault: backupAccount.vaultNames.sensitive,
       key: backupAccount.keyAliases.sensitive,
-      vaultStatements: [
-        ...destinationVaultCopyStatements({ sourceAccountIds: backupAccount.sourceAccountIds, organizationId: backupAccount.organizationId }),
-        ...sensitiveVaultDenyStatements({ copyRoleArns: [] }),
-      ],
+      vaultStatements: destinationSensitiveVaultStatements({ ...backupAccount, vaultName: backupAccount.vaultNames.sensitive }),
       keyStatements: [
         ...destinationKeyUseStatements({
           sourceAccountIds: backupAccount.sourceAccountIds,

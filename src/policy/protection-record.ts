@@ -16,6 +16,14 @@ export interface ProtectedRecord {
   readonly localVault: string;
   readonly copyDestination?: string;
   readonly sensitive: boolean;
+  /** For a locked sensitive table: who may read items, who may scan, who may back up on demand. */
+  readonly tableAccess?: {
+    readonly appRoleArns: readonly string[];
+    readonly recoveryRoleArns: readonly string[];
+    readonly backupRoleArn: string;
+    /** Whether the table's key policy is limited to the same roles. */
+    readonly keyLocked: boolean;
+  };
 }
 
 export interface ExcludedRecord {

@@ -3,7 +3,7 @@
  * evaluate them, and the runbooks that print them, so the three cannot drift apart.
  * Inputs may be plain strings or CDK tokens (strings that resolve at deploy time).
  */
-import { accountRootArn, roleArn } from './arns';
+import { accountRootArn, backupVaultArn, roleArn } from './arns';
 
 /**
  * JSON shapes of IAM, vault and key policies.
@@ -33,6 +33,7 @@ export const SID = {
   denyCopyOut: 'DenyCopyOutExceptBackupRole',
   denyKeyDecrypt: 'DenySSNKeyDecryptOperations',
   denyBatchAndRestore: 'DenyBatchAndRestoreOperations',
+  denyCopyTargets: 'DenyCopyToUnexpectedTargets',
 } as const;
 
 /** Vault operations that reach sensitive data or destroy it: restore, deletion, lifecycle shortening. */
@@ -261,5 +262,112 @@ export function destinationKeyUseStatements(props: {
       Resource: '*',
       Condition: { ...conditions, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     },
+  ];
+}
+
+/**
+ * Copy-target guard: a copy out of this vault may go only to the listed vaults (ARN patterns).
+ * `backup:CopyTargets` is evaluated on `backup:CopyFromBackupVault`, which every copy (plan-driven or
+ * on demand) needs on its source recovery point; `StartCopyJob` carries no such key. With no allowed
+ * target, every copy out is denied.
+ */
+export function copyTargetDenyStatement(allowedTargets: readonly string[], forRole = false): PolicyStatementJson {
+  return {
+    Sid: SID.denyCopyTargets,
+    Effect: 'Deny',
+    ...(forRole ? {} : { Principal: { AWS: '*' } as Record<string, string> }),
+    Action: 'backup:CopyFromBackupVault',
+    Resource: '*',
+    ...(allowedTargets.length > 0 ? { Condition: { 'ForAnyValue:ArnNotLike': { 'backup:CopyTargets': [...allowedTargets] } } } : {}),
+  };
+}
+
+/** Where a destination general vault may copy to: back into the source accounts (the restore path) and within the backup account. */
+export function destinationGeneralCopyTargets(sourceAccountIds: readonly string[], backupAccountId: string): string[] {
+  return [...sourceAccountIds, backupAccountId].map((account) => `arn:aws:backup:*:${account}:backup-vault:*`);
+}
+
+export const SENSITIVE_TABLE_BULK_ACTIONS = [
+  'dynamodb:Scan',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ExecuteStatement',
+  'dynamodb:BatchExecuteStatement',
+  'dynamodb:ExecuteTransaction',
+  'dynamodb:PartiQLSelect',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:ExportTableToPointInTime',
+];
+
+export const SENSITIVE_TABLE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+
+export interface SensitiveTableAccess {
+  /** Roles of the application that read and write single items. Empty: item access is left to IAM. */
+  readonly appRoleArns: readonly string[];
+  /** Roles of the recovery tooling, the only principals that may scan, batch, export or use PartiQL. */
+  readonly recoveryRoleArns: readonly string[];
+  /** The backup role AWS Backup uses for this table: the only principal that may create an on-demand backup. */
+  readonly backupRoleArn: string;
+}
+
+const principalNotIn = (arns: readonly string[]) => (arns.length > 0 ? { Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...arns] } } } : {});
+
+/**
+ * The sensitive table's resource policy: SSN data leaves the table one item at a time, to named
+ * roles. The statements name principals with `Principal: {AWS: "*"}`, which does not match AWS service
+ * principals, so DynamoDB's own work (point-in-time recovery, streams) and AWS Backup's jobs are untouched.
+ */
+export function sensitiveTablePolicyStatements(access: SensitiveTableAccess): PolicyStatementJson[] {
+  const statements: PolicyStatementJson[] = [
+    { Sid: 'DenyBulkReadsExceptRecovery', Effect: 'Deny', Principal: { AWS: '*' }, Action: SENSITIVE_TABLE_BULK_ACTIONS, Resource: '*', ...principalNotIn(access.recoveryRoleArns) },
+    { Sid: 'DenyOnDemandBackupExceptAwsBackup', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'dynamodb:CreateBackup', Resource: '*', ...principalNotIn([access.backupRoleArn]) },
+  ];
+  if (access.appRoleArns.length > 0) {
+    statements.push({
+      Sid: 'DenyItemAccessExceptNamedRoles',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: SENSITIVE_TABLE_ITEM_ACTIONS,
+      Resource: '*',
+      ...principalNotIn([...access.appRoleArns, ...access.recoveryRoleArns]),
+    });
+  }
+  return statements;
+}
+
+/** The sensitive table key's policy statement: nobody but the named roles uses the key outside DynamoDB and AWS Backup. */
+export function sensitiveTableKeyStatement(access: SensitiveTableAccess, region: string): PolicyStatementJson {
+  return {
+    Sid: 'DenyTableKeyUseOutsideServices',
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: SENSITIVE_KEY_DECRYPT_ACTIONS,
+    Resource: '*',
+    Condition: {
+      StringNotEquals: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `backup.${region}.amazonaws.com`] },
+      ArnNotEquals: { 'aws:PrincipalArn': [...access.appRoleArns, ...access.recoveryRoleArns, access.backupRoleArn] },
+    },
+  };
+}
+
+/** The whole access policy of an environment account's sensitive vault. */
+export function localSensitiveVaultStatements(props: { copyRoleArn: string; copyTargets: readonly string[] }): PolicyStatementJson[] {
+  return [...sensitiveVaultDenyStatements({ copyRoleArns: [props.copyRoleArn] }), copyTargetDenyStatement(props.copyTargets)];
+}
+
+/** The whole access policy of the backup account's sensitive vault. */
+export function destinationSensitiveVaultStatements(props: {
+  sourceAccountIds: readonly string[];
+  organizationId: string;
+  backupAccountId: string;
+  backupRegion: string;
+  vaultName: string;
+}): PolicyStatementJson[] {
+  return [
+    ...destinationVaultCopyStatements(props),
+    ...sensitiveVaultDenyStatements({ copyRoleArns: [] }),
+    copyTargetDenyStatement([backupVaultArn({ account: props.backupAccountId, region: props.backupRegion, vaultName: props.vaultName })]),
   ];
 }

@@ -5,11 +5,13 @@ import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import {
   BACKUP_ACCOUNT_CONTEXT_KEYS,
   type BackupAccountConfig,
+  copyTargetDenyStatement,
+  destinationSensitiveVaultStatements,
+  destinationGeneralCopyTargets,
   destinationKeyUseStatements,
   destinationVaultCopyStatements,
   parseBackupAccountConfig,
   sensitiveKeyDenyStatement,
-  sensitiveVaultDenyStatements,
 } from '../policy';
 
 export interface BackupAccountStackProps extends StackProps {
@@ -42,7 +44,8 @@ export class BackupAccountStack extends Stack {
       vaultName: config.vaultNames.general,
       keyAlias: config.keyAliases.general,
       keyDescription: `Encrypts cross-account copies in ${config.vaultNames.general}`,
-      accessPolicyStatements: copyIn,
+      // Copies out go back to the source accounts (the restore path) or stay in this account.
+      accessPolicyStatements: [...copyIn, copyTargetDenyStatement(destinationGeneralCopyTargets(config.sourceAccountIds, config.backupAccountId))],
       keyPolicyStatements: keyUse(config.sourceRoleNames.general),
       lock: config.vaultLock.general,
     });
@@ -51,7 +54,7 @@ export class BackupAccountStack extends Stack {
       keyAlias: config.keyAliases.sensitive,
       keyDescription: `Encrypts cross-account copies of sensitive data in ${config.vaultNames.sensitive}; decrypt only through AWS Backup (break-glass)`,
       // No principal copies out of the destination sensitive vault: nothing is exempt from the copy-out DENY.
-      accessPolicyStatements: [...copyIn, ...sensitiveVaultDenyStatements({ copyRoleArns: [] })],
+      accessPolicyStatements: destinationSensitiveVaultStatements({ ...config, vaultName: config.vaultNames.sensitive }),
       keyPolicyStatements: [...keyUse(config.sourceRoleNames.sensitive), sensitiveKeyDenyStatement({ region: config.backupRegion })],
       lock: config.vaultLock.sensitive,
     });

@@ -6,15 +6,16 @@ import { GeneralBackupRole, SensitiveBackupRole } from '../constructs/backup-rol
 import { AWS_BACKUP_QUOTAS, type BackupTargets, CategoryBackupPlan } from '../constructs/category-plans';
 import { retentionPolicyFromContext } from '../constructs/context';
 import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
-import { ProtectionCoverageCheck, excludeResource, protectResource } from '../constructs/protection';
+import { type ProtectOptions, ProtectionCoverageCheck, excludeResource, protectResource } from '../constructs/protection';
 import {
   BUILT_IN_CATEGORIES,
   type CategoryPolicy,
   type RetentionPolicy,
+  copyTargetDenyStatement,
   destinationKeysArn,
   sensitiveKeyDenyStatement,
   sensitiveRoleVaultStatements,
-  sensitiveVaultDenyStatements,
+  localSensitiveVaultStatements,
 } from '../policy';
 
 export interface BackupInfrastructureStackProps extends StackProps {
@@ -70,8 +71,21 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
     this.policy = props.policy ?? retentionPolicyFromContext(this);
     const { vaultNames } = this.policy;
 
-    this.generalVault = new EncryptedBackupVault(this, 'GeneralVault', { vaultName: vaultNames.general });
-    this.generalRole = new GeneralBackupRole(this, 'GeneralBackupRole', { roleName: props.generalRoleName ?? this.policy.generalRoleName }).role;
+    // Copy-target guard: each vault, and the role that copies out of it, may copy only to its categories' destinations.
+    const targetsOf = (dedicated: boolean) => [
+      ...new Set(Object.values(this.policy.categories).flatMap((c) => (c.dedicatedVault === dedicated && c.copyDestination ? [c.copyDestination.vaultArn] : []))),
+    ];
+    const generalTargets = targetsOf(false);
+    const sensitiveTargets = targetsOf(true);
+
+    this.generalVault = new EncryptedBackupVault(this, 'GeneralVault', {
+      vaultName: vaultNames.general,
+      accessPolicyStatements: [copyTargetDenyStatement(generalTargets)],
+    });
+    this.generalRole = new GeneralBackupRole(this, 'GeneralBackupRole', {
+      roleName: props.generalRoleName ?? this.policy.generalRoleName,
+      statements: [copyTargetDenyStatement(generalTargets, true)],
+    }).role;
 
     const sensitiveCategory = Object.values(this.policy.categories).find((c) => c.dedicatedVault);
     const roleName = sensitiveCategory?.specializedRole ?? BUILT_IN_CATEGORIES.ssn_data.specialized_role;
@@ -84,7 +98,7 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
     });
     this.sensitiveRole = new SensitiveBackupRole(this, 'SensitiveBackupRole', {
       roleName,
-      statements: sensitiveRoleVaultStatements({
+      statements: [copyTargetDenyStatement(sensitiveTargets, true), ...sensitiveRoleVaultStatements({
         region: this.region,
         // Derived from the name, not referenced: the vault's policy already refers to this role.
         localVaultArn: this.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: vaultNames.sensitive, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
@@ -92,11 +106,11 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
         destinationVaultArn: destination?.vaultArn,
         destinationAccount: destination?.account,
         destinationRegion: destination?.region,
-      }),
+      })],
       destinationKeysArn: destination ? destinationKeysArn(destination.account, destination.region) : undefined,
     }).role;
     // The vault's DENY names the role as the one principal that may copy out, for the plan's copy action.
-    for (const statement of sensitiveVaultDenyStatements({ copyRoleArns: [this.sensitiveRole.roleArn] })) {
+    for (const statement of localSensitiveVaultStatements({ copyRoleArn: this.sensitiveRole.roleArn, copyTargets: sensitiveTargets })) {
       this.sensitiveVault.vault.addToAccessPolicy(iam.PolicyStatement.fromJson(statement));
     }
 
@@ -118,8 +132,8 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
   }
 
   /** Adds a stateful resource to its category's backup plan. */
-  protect(resource: IConstruct, category: string): void {
-    protectResource(this.policy, this, resource, category);
+  protect(resource: IConstruct, category: string, options?: ProtectOptions): void {
+    protectResource(this.policy, this, resource, category, options);
   }
 
   /** Declares a stateful resource deliberately not backed up, with the reason. */
@@ -142,8 +156,8 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
 }
 
 /** Adds a stateful resource to its category's backup plan, in the app's backup infrastructure. */
-export function protect(resource: IConstruct, category: string): void {
-  BackupInfrastructureStack.find(resource).protect(resource, category);
+export function protect(resource: IConstruct, category: string, options?: ProtectOptions): void {
+  BackupInfrastructureStack.find(resource).protect(resource, category, options);
 }
 
 /** Declares a stateful resource deliberately not backed up, with a written reason. */

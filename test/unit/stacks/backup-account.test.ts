@@ -68,7 +68,14 @@ describe('BackupAccountStack', () => {
 
   it('has the named DENY statements on the sensitive vault and key only', () => {
     const sids = (doc: { Statement: { Sid?: string }[] }) => doc.Statement.map((s) => s.Sid);
-    expect(sids(sensitive.vault.AccessPolicy)).toEqual(['AllowCopyIntoFromSourceAccounts', 'DenyCopyIntoFromOtherAccounts', 'DenyCopyIntoFromOutsideOrganization', 'DenyEmergencyRestoreOperations', 'DenyCopyOutExceptBackupRole']);
+    expect(sids(sensitive.vault.AccessPolicy)).toEqual([
+      'AllowCopyIntoFromSourceAccounts',
+      'DenyCopyIntoFromOtherAccounts',
+      'DenyCopyIntoFromOutsideOrganization',
+      'DenyEmergencyRestoreOperations',
+      'DenyCopyOutExceptBackupRole',
+      'DenyCopyToUnexpectedTargets',
+    ]);
     expect(sids(sensitive.key.KeyPolicy)).toContain('DenySSNKeyDecryptOperations');
     expect(sids(general.vault.AccessPolicy)).not.toContain('DenyEmergencyRestoreOperations');
     expect(sids(general.key.KeyPolicy)).not.toContain('DenySSNKeyDecryptOperations');

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GENERAL_BACKUP_MANAGED_POLICIES } from '../../../src/constructs/backup-roles';
-import { sensitiveKeyDenyStatement, sensitiveRoleDenyStatement, sensitiveVaultDenyStatements } from '../../../src/policy';
+import { copyTargetDenyStatement, sensitiveKeyDenyStatement, sensitiveRoleDenyStatement, sensitiveVaultDenyStatements } from '../../../src/policy';
 import { BackupInfrastructureStack } from '../../../src/stacks/backup-infrastructure-stack';
 import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT, ENVIRONMENT_REGION, referenceApp, synthesize } from '../../support/apps';
@@ -26,7 +26,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
     expect(sensitive.BackupVaultName).toBe('CompactConnectBackupVault-SSN');
     expect(general.EncryptionKeyArn).toMatch(/^arn:aws:kms:us-east-1:111111111111:key\/generalvaultkey/);
     expect(sensitive.EncryptionKeyArn).toMatch(/^arn:aws:kms:us-east-1:111111111111:key\/sensitivevaultkey/);
-    expect(general.AccessPolicy).toBeUndefined();
+    expect(general.AccessPolicy).toEqual({ Version: '2012-10-17', Statement: [copyTargetDenyStatement(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault'])] });
   });
 
   it('turns rotation on for both keys and keeps keys and vaults when the stack is deleted', () => {
@@ -39,7 +39,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/CompactConnectBackupVault-SSN-key' });
   });
 
-  it('gives the general role the AWS Backup service policies, S3 included, and nothing else', () => {
+  it('gives the general role the AWS Backup service policies, S3 included, and only the copy-target guard inline', () => {
     const role = resourceProps(deployment, 'BackupInfrastructure', 'AWS::IAM::Role', 'GeneralBackupRole');
     expect(role.RoleName).toBe('CompactConnect-BackupServiceRole');
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
@@ -48,7 +48,12 @@ describe('BackupInfrastructureStack (environment account)', () => {
     expect(role.ManagedPolicyArns).toEqual(GENERAL_BACKUP_MANAGED_POLICIES.map((name) => `arn:aws:iam::aws:policy/${name}`));
     expect(role.ManagedPolicyArns).toContain('arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup');
     expect(role.ManagedPolicyArns).toContain('arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore');
-    expect(role.Policies).toBeUndefined();
+    expect(role.Policies).toEqual([
+      {
+        PolicyName: 'Restrictions',
+        PolicyDocument: { Version: '2012-10-17', Statement: [copyTargetDenyStatement(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault'], true)] },
+      },
+    ]);
   });
 
   it('names the sensitive role from the category and gives it no managed policy, with the batch and restore DENY inline', () => {
@@ -59,12 +64,13 @@ describe('BackupInfrastructureStack (environment account)', () => {
     expect(statements[0]).toEqual(sensitiveRoleDenyStatement());
     expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual([
       'DenyBatchAndRestoreOperations',
+      'DenyCopyToUnexpectedTargets',
       'UseSensitiveVaults',
       'UseSensitiveBackupKeyThroughBackup',
       'FindResourcesByTag',
       'UseDestinationKeyThroughBackup',
     ]);
-    expect(statements[1].Resource).toEqual([
+    expect(statements[2].Resource).toEqual([
       'arn:aws:backup:us-east-1:111111111111:backup-vault:CompactConnectBackupVault-SSN',
       'arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN',
     ]);
@@ -73,7 +79,13 @@ describe('BackupInfrastructureStack (environment account)', () => {
   it('puts exactly the break-glass DENY statements on the sensitive vault, naming the sensitive role as the only copier', () => {
     const vault = resourceProps(deployment, 'BackupInfrastructure', 'AWS::Backup::BackupVault', 'SensitiveVault');
     const roleArn = `arn:aws:iam::${ENVIRONMENT_ACCOUNT}:role/CompactConnect-SSNBackupRole`;
-    expect(vault.AccessPolicy).toEqual({ Version: '2012-10-17', Statement: sensitiveVaultDenyStatements({ copyRoleArns: [roleArn] }) });
+    expect(vault.AccessPolicy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        ...sensitiveVaultDenyStatements({ copyRoleArns: [roleArn] }),
+        copyTargetDenyStatement(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN']),
+      ],
+    });
     expect(vault.AccessPolicy.Statement[0]).toEqual({
       Sid: 'DenyEmergencyRestoreOperations',
       Effect: 'Deny',
