@@ -31,6 +31,26 @@ function summaryLine(report: ProtectionReport): string {
   return `${report.rows.length} stateful resources: ${kept} protected, ${excluded} excluded with a reason, ${unprotected} unprotected`;
 }
 
+const VAULT_HEADERS = ['Vault', 'Copy in', 'Copy out', 'Restore', 'Decrypt'];
+const TABLE_HEADERS = ['Sensitive table', 'Read/write items', 'Scan, batch, export, PartiQL', 'On-demand backup', 'Use the key'];
+
+function accessCells(report: ProtectionReport): { vaults: string[][]; tables: string[][] } {
+  return {
+    vaults: report.access.vaults.map((v) => [`${v.stack}/${v.vault}`, v.copyIn, v.copyOut, v.restore, v.decrypt]),
+    tables: report.access.sensitiveTables.map((t) => [t.path, t.items, t.scan, t.onDemandBackup, t.decrypt]),
+  };
+}
+
+function accessTables(report: ProtectionReport): string {
+  const { vaults, tables } = accessCells(report);
+  const make = (head: string[], rows: string[][]) => {
+    const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: [34, 30, 40, 26, 36] });
+    for (const row of rows) table.push(row);
+    return table.toString();
+  };
+  return [vaults.length ? make(VAULT_HEADERS, vaults) : '', tables.length ? make(TABLE_HEADERS, tables) : ''].filter(Boolean).join('\n');
+}
+
 export function formatTable(report: ProtectionReport): string {
   const table = new Table({
     head: HEADERS,
@@ -40,14 +60,18 @@ export function formatTable(report: ProtectionReport): string {
     colWidths: [30, 11, 13, 34, 19, 6, 8, 6, 31, 31],
   });
   for (const row of report.rows) table.push(cells(row));
-  return `${table.toString()}\n${summaryLine(report)}`;
+  const access = accessTables(report);
+  return `${table.toString()}\n${summaryLine(report)}${access ? `\n\nWho may copy, restore, scan and decrypt:\n${access}` : ''}`;
 }
 
 export function formatMarkdown(report: ProtectionReport): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [`| ${HEADERS.join(' | ')} |`, `|${HEADERS.map(() => '---').join('|')}|`];
   for (const row of report.rows) lines.push(`| ${cells(row).map(escape).join(' | ')} |`);
-  return `${lines.join('\n')}\n\n${summaryLine(report)}`;
+  const { vaults, tables } = accessCells(report);
+  const section = (head: string[], rows: string[][]) =>
+    rows.length ? ['', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)] : [];
+  return [...lines, '', summaryLine(report), ...section(VAULT_HEADERS, vaults), ...section(TABLE_HEADERS, tables)].join('\n');
 }
 
 export function formatJson(report: ProtectionReport): string {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type TableAccessRow, type VaultAccessRow, accessRows } from './access';
 import { PROTECTION_METADATA_KEY, type ProtectionRecord, STATEFUL_RESOURCE_TYPES, isStatefulResource } from '../policy';
 
 export type ProtectionStatus = 'protected' | 'excluded' | 'unprotected';
@@ -30,6 +31,8 @@ export interface ProtectionReport {
   readonly assembly: string;
   readonly rows: readonly ReportRow[];
   readonly summary: Readonly<Record<ProtectionStatus, number>>;
+  /** Who may copy, restore, scan and decrypt: per backup vault and per locked sensitive table. */
+  readonly access: { readonly vaults: readonly VaultAccessRow[]; readonly sensitiveTables: readonly TableAccessRow[] };
 }
 
 interface Template {
@@ -74,7 +77,7 @@ export function reportRows(stack: string, template: Template): ReportRow[] {
     if (!record) rows.push({ ...base, status: 'unprotected' });
     else if (record.status === 'excluded') rows.push({ ...base, status: 'excluded', reason: record.reason });
     else {
-      const { status, sensitive: _sensitive, ...details } = record;
+      const { status, sensitive: _sensitive, tableAccess: _access, ...details } = record;
       rows.push({ ...base, status, ...details });
     }
   }
@@ -82,8 +85,10 @@ export function reportRows(stack: string, template: Template): ReportRow[] {
 }
 
 export function protectionReport(assemblyDir: string): ProtectionReport {
-  const rows = assemblyTemplates(assemblyDir).flatMap(({ stack, template }) => reportRows(stack, template));
+  const templates = assemblyTemplates(assemblyDir);
+  const rows = templates.flatMap(({ stack, template }) => reportRows(stack, template));
   const summary = { protected: 0, excluded: 0, unprotected: 0 };
   for (const row of rows) summary[row.status]++;
-  return { assembly: assemblyDir, rows, summary };
+  const access = templates.map(({ stack, template }) => accessRows(stack, template.Resources ?? {}));
+  return { assembly: assemblyDir, rows, summary, access: { vaults: access.flatMap((a) => a.vaults), sensitiveTables: access.flatMap((a) => a.tables) } };
 }
