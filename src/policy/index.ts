@@ -8,3 +8,4 @@ export * from './statements';
 export * from './protection-record';
 export * from './backup-account-config';
 export * from './break-glass';
+export * from './backup-events';
