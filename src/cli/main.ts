@@ -4,6 +4,7 @@ import { breakGlassCommand } from './commands/break-glass';
 import { doctorCommand } from './commands/doctor';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
+import { statusCommand } from './commands/status';
 import { runApp } from './run-app';
 
 export function buildProgram(): Command {
@@ -13,7 +14,8 @@ export function buildProgram(): Command {
     .addCommand(reportCommand())
     .addCommand(referenceCommand())
     .addCommand(breakGlassCommand())
-    .addCommand(doctorCommand());
+    .addCommand(doctorCommand())
+    .addCommand(statusCommand());
 }
 
 if (require.main === module) runApp(() => buildProgram().parseAsync());

@@ -20,6 +20,8 @@ export const AWS_BACKUP_QUOTAS = {
 export interface BackupTargets {
   vaultFor(category: CategoryPolicy): backup.IBackupVault;
   roleFor(category: CategoryPolicy): iam.IRole;
+  /** Name of the alarm that fires when the category's recovery points are stale, if monitored. */
+  staleAlarmFor?(category: CategoryPolicy): string | undefined;
 }
 
 const pascal = (name: string) => name.replace(/(^|_)([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());

@@ -186,6 +186,7 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
     localVault: category.dedicatedVault ? policy.vaultNames.sensitive : policy.vaultNames.general,
     copyDestination: category.copyDestination?.vaultArn,
     sensitive: category.dedicatedVault,
+    staleAlarm: targets.staleAlarmFor?.(category),
     ...(tableAccess ? { tableAccess } : {}),
   });
 }

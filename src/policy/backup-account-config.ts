@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ACCOUNT_ID, ORGANIZATION_ID, REGION, ROLE_NAME, VAULT_NAME } from './arns';
 import { DEFAULT_ROLE_NAMES, DEFAULT_VAULT_NAMES } from './categories';
+import type { MonitoringSettings } from './config';
 import { type ConfigProblem, RetentionConfigError, suggestion } from './errors';
 
 export const DEFAULT_SSN_KEY_ALIAS = 'alias/compactconnect-ssn-backup-key';
@@ -32,6 +33,7 @@ export interface BackupAccountConfig {
   readonly sourceRoleNames: { readonly general: string; readonly sensitive: string };
   readonly vaultLock: { readonly general?: VaultLockConfig; readonly sensitive?: VaultLockConfig };
   readonly tags: Readonly<Record<string, string>>;
+  readonly monitoring: MonitoringSettings;
 }
 
 const account = z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
@@ -62,6 +64,13 @@ const shape = {
   // Each lock is parsed on its own below, so a problem in one does not hide the other's.
   vault_lock: z.strictObject({ general: z.unknown().optional(), sensitive: z.unknown().optional() }).optional(),
   tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).optional(),
+  monitoring: z
+    .strictObject({
+      email_subscriptions: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')).optional(),
+      https_subscriptions: z.array(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL')).optional(),
+      sensitive_email_subscriptions: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')).optional(),
+    })
+    .optional(),
 };
 
 export const BACKUP_ACCOUNT_CONTEXT_KEYS = Object.keys(shape);
@@ -160,5 +169,11 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
     },
     vaultLock: { general: toLock(c.vault_lock?.general), sensitive: toLock(c.vault_lock?.sensitive) },
     tags: (cfg.tags as Record<string, string> | undefined) ?? {},
+    monitoring: {
+      emails: (cfg.monitoring as { email_subscriptions?: string[] } | undefined)?.email_subscriptions ?? [],
+      httpsEndpoints: (cfg.monitoring as { https_subscriptions?: string[] } | undefined)?.https_subscriptions ?? [],
+      sensitiveEmails: (cfg.monitoring as { sensitive_email_subscriptions?: string[] } | undefined)?.sensitive_email_subscriptions ?? [],
+      freshnessMarginHours: 0,
+    },
   };
 }

@@ -1,6 +1,8 @@
 /**
  * EventBridge rules for AWS Backup jobs that end badly, as data: the pattern, and the message a
- * person reads, in plain words with where to look. Shapes follow AWS Backup's documented events:
+ * person reads, in plain words with where to look. Only identifiers and states are inserted:
+ * EventBridge does not escape inserted values, and free text (the status message, which can hold
+ * quotes) would break the message; the vault's own notification carries AWS Backup's wording. Shapes follow AWS Backup's documented events:
  * backup and copy job events carry `detail.state`, restore job events `detail.status`.
  */
 
@@ -44,7 +46,6 @@ export function jobAlertRules(props: JobAlertRuleProps): JobAlertRule[] {
     type: '$.detail.resourceType',
     resource: '$.detail.resourceArn',
     vault: '$.detail.backupVaultName',
-    reason: '$.detail.statusMessage',
     account: '$.account',
     region: '$.region',
   };
@@ -55,7 +56,6 @@ export function jobAlertRules(props: JobAlertRuleProps): JobAlertRule[] {
     resource: '$.detail.resourceArn',
     source: '$.detail.sourceBackupVaultArn',
     destination: '$.detail.destinationBackupVaultArn',
-    reason: '$.detail.statusMessage',
     account: '$.account',
     region: '$.region',
   };
@@ -64,13 +64,12 @@ export function jobAlertRules(props: JobAlertRuleProps): JobAlertRule[] {
     state: '$.detail.status',
     type: '$.detail.resourceType',
     recoveryPoint: '$.detail.recoveryPointArn',
-    reason: '$.detail.statusMessage',
     account: '$.account',
     region: '$.region',
   };
-  const backupMessage = `AWS Backup could not back up <type> <resource>: the backup job <job> into vault <vault> ended <state> (account <account>, <region>). Reason: <reason>. Look at ${consoleLink('backup')}`;
-  const copyMessage = `AWS Backup could not copy a recovery point of <type> <resource> from <source> to <destination>: copy job <job> ended <state> (account <account>, <region>). Reason: <reason>. Look at ${consoleLink('copy')}`;
-  const restoreMessage = `AWS Backup could not restore <type> from recovery point <recoveryPoint>: restore job <job> ended <state> (account <account>, <region>). Reason: <reason>. Look at ${consoleLink('restore')}`;
+  const backupMessage = `AWS Backup could not back up <type> <resource>: the backup job <job> into vault <vault> ended <state> (account <account>, <region>). The reason is on the job: ${consoleLink('backup')}`;
+  const copyMessage = `AWS Backup could not copy a recovery point of <type> <resource> from <source> to <destination>: copy job <job> ended <state> (account <account>, <region>). The reason is on the job: ${consoleLink('copy')}`;
+  const restoreMessage = `AWS Backup could not restore <type> from recovery point <recoveryPoint>: restore job <job> ended <state> (account <account>, <region>). The reason is on the job: ${consoleLink('restore')}`;
 
   const backupPattern = (vaults: unknown) => ({
     source: ['aws.backup'],

@@ -20,6 +20,7 @@ import { ACCOUNT_ID, ORGANIZATION_ID, REGION, ROLE_NAME, VAULT_NAME, backupVault
 import { BUILT_IN_CATEGORIES, BUILT_IN_CATEGORY_NAMES, CATEGORY_FIELD_DEFAULTS, type CategoryContext, DEFAULT_ROLE_NAMES, DEFAULT_VAULT_NAMES } from './categories';
 import { backupScheduleProblems, parseAwsCron, scheduleIntervals } from './cron';
 import { type ConfigProblem, RetentionConfigError, suggestion } from './errors';
+import { DEFAULT_FRESHNESS_MARGIN_HOURS } from './monitoring';
 
 /** Cold storage must last at least this long before deletion (AWS Backup rule). */
 export const MIN_COLD_STORAGE_DAYS = 90;
@@ -63,6 +64,18 @@ export interface RetentionPolicy {
   /** Name of the general backup service role (the sensitive one is the category's specialized_role). */
   readonly generalRoleName: string;
   readonly categories: Readonly<Record<string, CategoryPolicy>>;
+  readonly monitoring: MonitoringSettings;
+}
+
+export interface MonitoringSettings {
+  /** Email addresses subscribed to the alert topic. */
+  readonly emails: readonly string[];
+  /** HTTPS endpoints subscribed to the alert topic (a chat webhook, an incident tool). */
+  readonly httpsEndpoints: readonly string[];
+  /** Email addresses subscribed to the sensitive-data topic. */
+  readonly sensitiveEmails: readonly string[];
+  /** Hours past the RPO before a recovery point counts as stale. */
+  readonly freshnessMarginHours: number;
 }
 
 /** Looks a category up, throwing a message that lists the known ones. */
@@ -105,6 +118,14 @@ const accountSettingsShape = {
   organization_id: z.string().regex(ORGANIZATION_ID, 'must be an AWS Organizations id such as o-a1b2c3d4e5').optional(),
 };
 
+const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address');
+const monitoringSchema = z.strictObject({
+  email_subscriptions: z.array(email).optional(),
+  https_subscriptions: z.array(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL')).optional(),
+  sensitive_email_subscriptions: z.array(email).optional(),
+  freshness_margin_hours: z.number().int().min(0).max(168, 'must be at most 168 hours').optional(),
+});
+
 const environmentSchema = z.strictObject({
   ...accountSettingsShape,
   backup_policies: z.record(z.string(), z.unknown()).optional(),
@@ -115,6 +136,7 @@ const rootSchema = z.object({
   backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
   ssn_backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
   backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name (letters, digits and +=,.@_-, at most 64)').optional(),
+  monitoring: monitoringSchema.optional(),
   backup_policies: z.record(z.string(), z.unknown(), { error: 'must be an object of category name to policy' }).optional(),
   environment: z.string().optional(),
   backup_environments: z.record(z.string(), environmentSchema).optional(),
@@ -128,6 +150,7 @@ export const RETENTION_CONTEXT_KEYS = [
   'backup_vault_name',
   'ssn_backup_vault_name',
   'backup_role_name',
+  'monitoring',
   'backup_policies',
   'environment',
   'backup_environments',
@@ -410,5 +433,11 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
     vaultNames: settings.vaultNames,
     generalRoleName: cfg.backup_role_name ?? DEFAULT_ROLE_NAMES.general,
     categories,
+    monitoring: {
+      emails: cfg.monitoring?.email_subscriptions ?? [],
+      httpsEndpoints: cfg.monitoring?.https_subscriptions ?? [],
+      sensitiveEmails: cfg.monitoring?.sensitive_email_subscriptions ?? [],
+      freshnessMarginHours: cfg.monitoring?.freshness_margin_hours ?? DEFAULT_FRESHNESS_MARGIN_HOURS,
+    },
   };
 }

@@ -9,3 +9,4 @@ export * from './protection-record';
 export * from './backup-account-config';
 export * from './break-glass';
 export * from './backup-events';
+export * from './monitoring';

@@ -16,6 +16,8 @@ export interface ProtectedRecord {
   readonly localVault: string;
   readonly copyDestination?: string;
   readonly sensitive: boolean;
+  /** The alarm that fires when this resource's recovery points are stale. */
+  readonly staleAlarm?: string;
   /** For a locked sensitive table: who may read items, who may scan, who may back up on demand. */
   readonly tableAccess?: {
     readonly appRoleArns: readonly string[];

@@ -26,6 +26,12 @@ export interface PolicyDocumentJson {
   Statement: PolicyStatementJson[];
 }
 
+/**
+ * Condition that keeps a `Principal: "*"` DENY off AWS services acting with their service principal
+ * (a wildcard principal matches them too): the idiom AWS's own resource control policy examples use.
+ */
+export const NOT_AN_AWS_SERVICE = { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } } as const;
+
 export const policyDocument = (...statements: PolicyStatementJson[]): PolicyDocumentJson => ({ Version: '2012-10-17', Statement: statements });
 
 export const SID = {
@@ -62,6 +68,7 @@ export function sensitiveVaultDenyStatements(props: { copyRoleArns: string[] }):
       Principal: { AWS: '*' },
       Action: SENSITIVE_VAULT_RESTORE_ACTIONS,
       Resource: '*',
+      Condition: { ...NOT_AN_AWS_SERVICE },
     },
   ];
   statements.push({
@@ -70,7 +77,7 @@ export function sensitiveVaultDenyStatements(props: { copyRoleArns: string[] }):
     Principal: { AWS: '*' },
     Action: SENSITIVE_VAULT_COPY_OUT_ACTIONS,
     Resource: '*',
-    ...(props.copyRoleArns.length > 0 ? { Condition: { ArnNotEquals: { 'aws:PrincipalArn': props.copyRoleArns } } } : {}),
+    Condition: { ...NOT_AN_AWS_SERVICE, ...(props.copyRoleArns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': props.copyRoleArns } } : {}) },
   });
   return statements;
 }
@@ -86,7 +93,7 @@ export function sensitiveKeyDenyStatement(props: { region: string }): PolicyStat
     Principal: { AWS: '*' },
     Action: SENSITIVE_KEY_DECRYPT_ACTIONS,
     Resource: '*',
-    Condition: { StringNotEquals: { 'kms:ViaService': `backup.${props.region}.amazonaws.com` } },
+    Condition: { ...NOT_AN_AWS_SERVICE, StringNotEquals: { 'kms:ViaService': `backup.${props.region}.amazonaws.com` } },
   };
 }
 
@@ -221,7 +228,7 @@ export function destinationVaultCopyStatements(props: { sourceAccountIds: readon
       Principal: { AWS: '*' },
       Action: 'backup:CopyIntoBackupVault',
       Resource: '*',
-      Condition: { StringNotEquals: { 'aws:PrincipalAccount': [...props.sourceAccountIds] } },
+      Condition: { ...NOT_AN_AWS_SERVICE, StringNotEquals: { 'aws:PrincipalAccount': [...props.sourceAccountIds] } },
     },
     {
       Sid: 'DenyCopyIntoFromOutsideOrganization',
@@ -229,7 +236,7 @@ export function destinationVaultCopyStatements(props: { sourceAccountIds: readon
       Principal: { AWS: '*' },
       Action: 'backup:CopyIntoBackupVault',
       Resource: '*',
-      Condition: { StringNotEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+      Condition: { ...NOT_AN_AWS_SERVICE, StringNotEquals: { 'aws:PrincipalOrgID': props.organizationId } },
     },
   ];
 }
@@ -278,7 +285,10 @@ export function copyTargetDenyStatement(allowedTargets: readonly string[], forRo
     ...(forRole ? {} : { Principal: { AWS: '*' } as Record<string, string> }),
     Action: 'backup:CopyFromBackupVault',
     Resource: '*',
-    ...(allowedTargets.length > 0 ? { Condition: { 'ForAnyValue:ArnNotLike': { 'backup:CopyTargets': [...allowedTargets] } } } : {}),
+    Condition: {
+      ...(forRole ? {} : NOT_AN_AWS_SERVICE),
+      ...(allowedTargets.length > 0 ? { 'ForAnyValue:ArnNotLike': { 'backup:CopyTargets': [...allowedTargets] } } : {}),
+    },
   };
 }
 
@@ -312,12 +322,14 @@ export interface SensitiveTableAccess {
   readonly backupRoleArn: string;
 }
 
-const principalNotIn = (arns: readonly string[]) => (arns.length > 0 ? { Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...arns] } } } : {});
+const principalNotIn = (arns: readonly string[]) => ({
+  Condition: { ...NOT_AN_AWS_SERVICE, ...(arns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': [...arns] } } : {}) },
+});
 
 /**
  * The sensitive table's resource policy: SSN data leaves the table one item at a time, to named
- * roles. The statements name principals with `Principal: {AWS: "*"}`, which does not match AWS service
- * principals, so DynamoDB's own work (point-in-time recovery, streams) and AWS Backup's jobs are untouched.
+ * roles. Every DENY carries NOT_AN_AWS_SERVICE, so AWS services acting with their own principal are
+ * untouched; AWS Backup acting through the backup role is named where it needs to be.
  */
 export function sensitiveTablePolicyStatements(access: SensitiveTableAccess): PolicyStatementJson[] {
   const statements: PolicyStatementJson[] = [
@@ -346,6 +358,7 @@ export function sensitiveTableKeyStatement(access: SensitiveTableAccess, region:
     Action: SENSITIVE_KEY_DECRYPT_ACTIONS,
     Resource: '*',
     Condition: {
+      ...NOT_AN_AWS_SERVICE,
       StringNotEquals: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `backup.${region}.amazonaws.com`] },
       ArnNotEquals: { 'aws:PrincipalArn': [...access.appRoleArns, ...access.recoveryRoleArns, access.backupRoleArn] },
     },
@@ -370,4 +383,36 @@ export function destinationSensitiveVaultStatements(props: {
     ...sensitiveVaultDenyStatements({ copyRoleArns: [] }),
     copyTargetDenyStatement([backupVaultArn({ account: props.backupAccountId, region: props.backupRegion, vaultName: props.vaultName })]),
   ];
+}
+
+/** The alert topic's policy: AWS Backup, EventBridge and CloudWatch publish; no IAM principal does. */
+export function alertTopicStatements(topicArn: string): PolicyStatementJson[] {
+  return [
+    {
+      Sid: 'AllowServicesToPublish',
+      Effect: 'Allow',
+      Principal: { Service: ['backup.amazonaws.com', 'events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
+      Action: 'sns:Publish',
+      Resource: topicArn,
+    },
+    {
+      Sid: 'DenyPublishByPrincipals',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: topicArn,
+      Condition: { ...NOT_AN_AWS_SERVICE },
+    },
+  ];
+}
+
+/** The alert topics' key: the publishing services may use it to encrypt messages. */
+export function alertKeyStatement(): PolicyStatementJson {
+  return {
+    Sid: 'AllowPublishingServicesToUseKey',
+    Effect: 'Allow',
+    Principal: { Service: ['backup.amazonaws.com', 'events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
+    Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+    Resource: '*',
+  };
 }

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { parseBackupVaultArn } from '../policy';
 import type { ProtectionReport, ReportRow } from './protection-report';
 
-const HEADERS = ['Resource', 'Type', 'Status', 'Category / exclusion reason', 'Schedule (UTC)', 'RPO', 'Keep', 'Cold', 'Local vault', 'Copy to (account, Region)'];
+const HEADERS = ['Resource', 'Type', 'Status', 'Category / exclusion reason', 'Schedule (UTC)', 'RPO', 'Keep', 'Cold', 'Local vault', 'Copy to (account, Region)', 'Stale alarm'];
 
 function copyTarget(arn: string | undefined): string {
   if (!arn) return '-';
@@ -23,6 +23,7 @@ function cells(row: ReportRow): string[] {
     days(row.coldStorageAfterDays),
     row.localVault ?? '-',
     copyTarget(row.copyDestination),
+    row.staleAlarm ?? '-',
   ];
 }
 
@@ -57,7 +58,7 @@ export function formatTable(report: ProtectionReport): string {
     style: { head: [], border: [] },
     wordWrap: true,
     wrapOnWordBoundary: true,
-    colWidths: [30, 11, 13, 34, 19, 6, 8, 6, 31, 31],
+    colWidths: [30, 11, 13, 30, 19, 6, 8, 6, 31, 31, 24],
   });
   for (const row of report.rows) table.push(cells(row));
   const access = accessTables(report);

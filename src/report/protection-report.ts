@@ -24,6 +24,8 @@ export interface ReportRow {
   readonly coldStorageAfterDays?: number;
   readonly localVault?: string;
   readonly copyDestination?: string;
+  /** The alarm that fires when the resource's recovery points are stale. */
+  readonly staleAlarm?: string;
   readonly reason?: string;
 }
 

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { BackupMonitoring } from '../constructs/backup-monitoring';
 import { retentionContext } from '../constructs/context';
 import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import {
@@ -32,6 +33,7 @@ export class BackupAccountStack extends Stack {
   readonly config: BackupAccountConfig;
   readonly generalVault: EncryptedBackupVault;
   readonly sensitiveVault: EncryptedBackupVault;
+  readonly monitoring: BackupMonitoring;
 
   constructor(scope: Construct, id: string, props: BackupAccountStackProps = {}) {
     super(scope, id, props);
@@ -58,6 +60,17 @@ export class BackupAccountStack extends Stack {
       keyPolicyStatements: [...keyUse(config.sourceRoleNames.sensitive), sensitiveKeyDenyStatement({ region: config.backupRegion })],
       lock: config.vaultLock.sensitive,
     });
+
+    // The smaller monitoring of the backup account: failed jobs (restores from these vaults happen here),
+    // vault notifications, failure-metric alarms and a dashboard; freshness is checked from the source accounts.
+    this.monitoring = new BackupMonitoring(this, 'Monitoring', {
+      vaults: [
+        { vault: this.generalVault.vault, sensitive: false },
+        { vault: this.sensitiveVault.vault, sensitive: true },
+      ],
+      settings: config.monitoring,
+    });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn });
 
     for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value);
 

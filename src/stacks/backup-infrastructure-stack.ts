@@ -2,6 +2,7 @@ import { ArnFormat, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-l
 import type * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
+import { BackupMonitoring } from '../constructs/backup-monitoring';
 import { GeneralBackupRole, SensitiveBackupRole } from '../constructs/backup-roles';
 import { AWS_BACKUP_QUOTAS, type BackupTargets, CategoryBackupPlan } from '../constructs/category-plans';
 import { retentionPolicyFromContext } from '../constructs/context';
@@ -29,6 +30,11 @@ export interface BackupInfrastructureStackProps extends StackProps {
    * @default the policy's `backup_role_name` (CompactConnect-BackupServiceRole)
    */
   readonly generalRoleName?: string;
+  /**
+   * Monitoring and alerting: topics, job failure rules, alarms, the freshness check, a dashboard.
+   * @default true
+   */
+  readonly monitoring?: boolean;
   /**
    * Alias of the local sensitive vault's key.
    * @default `alias/<sensitive vault name>-key`
@@ -64,6 +70,7 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
   readonly sensitiveVault: EncryptedBackupVault;
   readonly generalRole: iam.IRole;
   readonly sensitiveRole: iam.IRole;
+  readonly monitoring?: BackupMonitoring;
 
   constructor(scope: Construct, id: string, props: BackupInfrastructureStackProps = {}) {
     super(scope, id, props);
@@ -114,6 +121,20 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
       this.sensitiveVault.vault.addToAccessPolicy(iam.PolicyStatement.fromJson(statement));
     }
 
+    if (props.monitoring !== false) {
+      this.monitoring = new BackupMonitoring(this, 'Monitoring', {
+        vaults: [
+          { vault: this.generalVault.vault, sensitive: false },
+          { vault: this.sensitiveVault.vault, sensitive: true },
+        ],
+        settings: this.policy.monitoring,
+        freshness: Object.fromEntries(
+          Object.values(this.policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined, enhancedMonitoring: c.enhancedMonitoring }]),
+        ),
+      });
+      new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn });
+    }
+
     new CfnOutput(this, 'BackupVaultArn', { value: this.generalVault.vault.backupVaultArn });
     new CfnOutput(this, 'SSNBackupVaultArn', { value: this.sensitiveVault.vault.backupVaultArn });
     new CfnOutput(this, 'BackupEncryptionKeyArn', { value: this.generalVault.key.keyArn });
@@ -129,6 +150,10 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
 
   roleFor(category: CategoryPolicy): iam.IRole {
     return category.dedicatedVault ? this.sensitiveRole : this.generalRole;
+  }
+
+  staleAlarmFor(category: CategoryPolicy): string | undefined {
+    return this.monitoring?.staleAlarmName(category.name);
   }
 
   /** Adds a stateful resource to its category's backup plan. */

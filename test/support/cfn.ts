@@ -80,7 +80,10 @@ export function resolve(d: Deployment, value: any): any {
       if (arg === 'AWS::Partition') return 'aws';
       if (arg === 'AWS::URLSuffix') return 'amazonaws.com';
       const { type, props } = findResource(d, arg);
-      return type === 'AWS::KMS::Key' ? arnOf(d, arg).split('/').pop() : physicalName(type, resolve(d, props), arg);
+      if (type === 'AWS::KMS::Key') return arnOf(d, arg).split('/').pop();
+      // Ref of a topic is its ARN.
+      if (type === 'AWS::SNS::Topic') return arnOf(d, arg);
+      return physicalName(type, resolve(d, props), arg);
     }
     if (key === 'Fn::GetAtt') return getAtt(d, arg[0], arg[1]);
     if (key === 'Fn::Join') return (resolve(d, arg[1]) as unknown[]).join(arg[0]);

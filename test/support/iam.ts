@@ -23,7 +23,11 @@ export async function evaluate(request: Request): Promise<EvaluationResult> {
         principal: request.principal,
         action: request.action,
         resource: { resource: request.resource, accountId: request.resourceAccount },
-        contextVariables: { 'aws:PrincipalArn': request.principal, ...request.context },
+        // What AWS puts in the request context: the principal's ARN for IAM principals; for a service, that it is one.
+        contextVariables: {
+          ...(request.principal.startsWith('arn:') ? { 'aws:PrincipalArn': request.principal, 'aws:PrincipalIsAWSService': 'false' } : { 'aws:PrincipalIsAWSService': 'true' }),
+          ...request.context,
+        },
       },
       identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `policy${i}`, policy })),
       serviceControlPolicies: [],

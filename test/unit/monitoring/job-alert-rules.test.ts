@@ -38,8 +38,7 @@ describe('AWS Backup job alert rules against the documented sample events', () =
     expect(renderAlert(rule, fixture('backup-job-failed'))).toBe(
       'AWS Backup could not back up type arn:aws:service:us-west-2:1112233445566:resource-type/resource-id: ' +
         'the backup job 34176239-e96d-4e1d-9fad-529dbb3c3556 into vault 9ab3e749-82c6-4342-9320-5edbf4918b86 ended FAILED ' +
-        '(account 1112233445566, us-west-2). Reason: "Backup job failed because backup vault arn:aws:backup:us-west-2:1112233445566:backup-vault:9ab3e749-82c6-4342-9320-5edbf4918b86 does not exist.". ' +
-        'Look at https://us-west-2.console.aws.amazon.com/backup/home?region=us-west-2#/jobs/backup/details/34176239-e96d-4e1d-9fad-529dbb3c3556',
+        '(account 1112233445566, us-west-2). The reason is on the job: https://us-west-2.console.aws.amazon.com/backup/home?region=us-west-2#/jobs/backup/details/34176239-e96d-4e1d-9fad-529dbb3c3556',
     );
     const restore = rules.find((r) => r.id === 'RestoreJobFailed')!;
     expect(renderAlert(restore, fixture('restore-job-failed'))).toContain('restore job 1B234A56-789B-01CD-2A34-4567A08901FD ended FAILED');

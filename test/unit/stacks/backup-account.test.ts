@@ -57,13 +57,22 @@ describe('BackupAccountStack', () => {
 
   it('outputs the vault and key ARNs under the names the README lists, and the environment context', () => {
     const outputs = d.templates.BackupAccountStack.Outputs!;
-    expect(Object.keys(outputs).sort()).toEqual(['BackupEncryptionKeyArn', 'BackupVaultArn', 'EnvironmentContext', 'SSNBackupEncryptionKeyArn', 'SSNBackupVaultArn']);
+    expect(Object.keys(outputs).sort()).toEqual(['AlertTopicArn', 'BackupEncryptionKeyArn', 'BackupVaultArn', 'EnvironmentContext', 'SSNBackupEncryptionKeyArn', 'SSNBackupVaultArn']);
     expect(JSON.parse(outputs.EnvironmentContext.Value as string)).toMatchObject({
       backup_account_id: BACKUP,
       backup_region: REGION,
       ssn_backup_vault_name: 'CompactConnectBackupVault-SSN',
     });
     expect(resolve(d, outputs.SSNBackupVaultArn.Value)).toBe(sensitive.vaultArn);
+  });
+
+  it('has the smaller monitoring: topics, job rules and vault notifications, no freshness check', () => {
+    const types = Object.values(d.templates.BackupAccountStack.Resources).map((r) => r.Type);
+    expect(types.filter((t) => t === 'AWS::SNS::Topic')).toHaveLength(2);
+    expect(types.filter((t) => t === 'AWS::Events::Rule').length).toBeGreaterThanOrEqual(3);
+    expect(types).not.toContain('AWS::Lambda::Function');
+    expect(sensitive.vault.Notifications.BackupVaultEvents).toContain('RESTORE_JOB_COMPLETED');
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'security-team@example.com' });
   });
 
   it('has the named DENY statements on the sensitive vault and key only', () => {
@@ -79,7 +88,8 @@ describe('BackupAccountStack', () => {
     expect(sids(sensitive.key.KeyPolicy)).toContain('DenySSNKeyDecryptOperations');
     expect(sids(general.vault.AccessPolicy)).not.toContain('DenyEmergencyRestoreOperations');
     expect(sids(general.key.KeyPolicy)).not.toContain('DenySSNKeyDecryptOperations');
-    expect(sensitive.vault.AccessPolicy.Statement[4].Condition).toBeUndefined();
+    // No principal is exempt from the copy-out DENY of the destination sensitive vault.
+    expect(sensitive.vault.AccessPolicy.Statement[4].Condition).toEqual({ BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } });
   });
 
   describe('copies in, evaluated', () => {

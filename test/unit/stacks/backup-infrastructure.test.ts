@@ -30,7 +30,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
   });
 
   it('turns rotation on for both keys and keeps keys and vaults when the stack is deleted', () => {
-    template.resourceCountIs('AWS::KMS::Key', 2);
+    template.resourceCountIs('AWS::KMS::Key', 3); // two vault keys and the alert topics' key
     template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     for (const type of ['AWS::KMS::Key', 'AWS::Backup::BackupVault']) {
       for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy).toBe('Retain');
@@ -92,6 +92,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
       Principal: { AWS: '*' },
       Action: ['backup:StartRestoreJob', 'backup:DeleteRecoveryPoint', 'backup:UpdateRecoveryPointLifecycle', 'backup:DisassociateRecoveryPoint'],
       Resource: '*',
+      Condition: { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
     });
   });
 

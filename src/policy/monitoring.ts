@@ -1,0 +1,21 @@
+/** Names shared by the freshness check (which publishes) and the monitoring construct (which alarms). */
+export const FRESHNESS_METRICS = {
+  namespace: 'RetentionKit',
+  /** Resources whose newest recovery point (or copy) is older than the category's RPO plus the margin. */
+  staleResources: 'StaleResources',
+  /** Age of the oldest newest-recovery-point in the category, in hours. */
+  oldestRecoveryPointAgeHours: 'OldestRecoveryPointAgeHours',
+  dimension: 'Category',
+  /** Powertools adds a `service` dimension to every metric; the alarms must name it too. */
+  service: 'retention-freshness',
+} as const;
+
+/** What the freshness check needs to know of a category. */
+export interface CategoryFreshness {
+  readonly rpoHours: number;
+  /** Whether the category copies to the backup account (then the newest copy must be fresh too). */
+  readonly copies: boolean;
+}
+
+/** Default margin on top of the RPO before a recovery point counts as stale (daily: 24 + 1 = 25 hours). */
+export const DEFAULT_FRESHNESS_MARGIN_HOURS = 1;

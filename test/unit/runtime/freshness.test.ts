@@ -1,0 +1,87 @@
+import {
+  BackupClient,
+  GetBackupSelectionCommand,
+  ListBackupPlansCommand,
+  ListBackupSelectionsCommand,
+  ListCopyJobsCommand,
+  ListRecoveryPointsByResourceCommand,
+} from '@aws-sdk/client-backup';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { checkFreshness } from '../../../src/runtime/freshness';
+
+const backup = mockClient(BackupClient);
+const client = new BackupClient({ region: 'us-east-1' });
+const NOW = new Date('2026-11-22T12:00:00Z');
+const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
+const table = (name: string) => `arn:aws:dynamodb:us-east-1:111111111111:table/${name}`;
+
+const categories = { critical_data: { rpoHours: 24, copies: true }, document_storage: { rpoHours: 24, copies: false } };
+
+/** A mocked AWS Backup holding plans, selections, recovery points and copy jobs; lists are paginated two items a page. */
+function world(spec: {
+  plans: { id: string; name: string; resources: string[] }[];
+  points: Record<string, { created: Date; status?: string }[]>;
+  copies: Record<string, Date[]>;
+}) {
+  const page = <T>(items: T[], token: string | undefined) => {
+    const start = token ? Number(token) : 0;
+    return { items: items.slice(start, start + 2), next: start + 2 < items.length ? String(start + 2) : undefined };
+  };
+  backup.on(ListBackupPlansCommand).callsFake((input: { NextToken?: string }) => {
+    const p = page(spec.plans, input.NextToken);
+    return { BackupPlansList: p.items.map((x) => ({ BackupPlanId: x.id, BackupPlanName: x.name })), NextToken: p.next };
+  });
+  backup.on(ListBackupSelectionsCommand).callsFake((input: { BackupPlanId: string }) => ({
+    BackupSelectionsList: [{ SelectionId: `${input.BackupPlanId}-sel`, BackupPlanId: input.BackupPlanId }],
+  }));
+  backup.on(GetBackupSelectionCommand).callsFake((input: { BackupPlanId: string }) => ({
+    BackupSelection: { SelectionName: 's', IamRoleArn: 'r', Resources: spec.plans.find((p) => p.id === input.BackupPlanId)!.resources },
+  }));
+  backup.on(ListRecoveryPointsByResourceCommand).callsFake((input: { ResourceArn: string; NextToken?: string }) => {
+    const p = page(spec.points[input.ResourceArn] ?? [], input.NextToken);
+    return { RecoveryPoints: p.items.map((r) => ({ CreationDate: r.created, Status: r.status ?? 'COMPLETED' })), NextToken: p.next };
+  });
+  backup.on(ListCopyJobsCommand).callsFake((input: { ByResourceArn: string; NextToken?: string }) => {
+    const p = page(spec.copies[input.ByResourceArn] ?? [], input.NextToken);
+    return { CopyJobs: p.items.map((d) => ({ CompletionDate: d, State: 'COMPLETED' })), NextToken: p.next };
+  });
+}
+
+describe('freshness check (AWS Backup mocked: no local server exists for it)', () => {
+  beforeEach(() => backup.reset());
+
+  it('finds fresh, stale and never-backed-up resources across paginated plans and listings', async () => {
+    world({
+      plans: [
+        { id: 'p1', name: 'Persistent-critical_data', resources: [table('Fresh'), table('Stale'), table('NoCopy')] },
+        { id: 'p2', name: 'Persistent-document_storage', resources: [table('Never')] },
+        { id: 'p3', name: 'someone-elses-plan', resources: [table('NotOurs')] },
+      ],
+      points: {
+        // Fresh's newest point is on the second page; a newer one that FAILED must not count.
+        [table('Fresh')]: [{ created: hoursAgo(70) }, { created: hoursAgo(48) }, { created: hoursAgo(2) }, { created: hoursAgo(1), status: 'EXPIRED' }],
+        [table('Stale')]: [{ created: hoursAgo(30) }],
+        [table('NoCopy')]: [{ created: hoursAgo(3) }],
+      },
+      copies: { [table('Fresh')]: [hoursAgo(26), hoursAgo(1)], [table('Stale')]: [hoursAgo(29)] },
+    });
+    const report = await checkFreshness(client, { categories, marginHours: 1, now: NOW });
+    const byName = Object.fromEntries(report.resources.map((r) => [r.resourceArn.split('/').pop(), r]));
+    expect(Object.keys(byName).sort()).toEqual(['Fresh', 'Never', 'NoCopy', 'Stale']);
+    expect(byName.Fresh).toMatchObject({ status: 'fresh', recoveryPointAgeHours: 2, copyAgeHours: 1, thresholdHours: 25, problems: [] });
+    expect(byName.Stale).toMatchObject({ status: 'stale', problems: ['newest recovery point is 30 hours old (limit 25)', 'newest copy to the backup account is 29 hours old (limit 25)'] });
+    expect(byName.NoCopy).toMatchObject({ status: 'stale', problems: ['no completed copy to the backup account in the last 50 hours'] });
+    expect(byName.Never).toMatchObject({ status: 'never backed up', category: 'document_storage', problems: ['no completed recovery point at all'] });
+    expect(report.categories).toEqual([
+      { category: 'critical_data', resources: 3, stale: 2, oldestAgeHours: 30 },
+      { category: 'document_storage', resources: 1, stale: 1, oldestAgeHours: Infinity },
+    ]);
+  });
+
+  it('asks for completed copies of each resource only, since twice the limit', async () => {
+    world({ plans: [{ id: 'p1', name: 'S-critical_data', resources: [table('A')] }], points: { [table('A')]: [{ created: hoursAgo(1) }] }, copies: {} });
+    await checkFreshness(client, { categories, marginHours: 1, now: NOW });
+    expect(backup.commandCalls(ListCopyJobsCommand)[0].args[0].input).toEqual({ ByResourceArn: table('A'), ByState: 'COMPLETED', ByCreatedAfter: hoursAgo(50) });
+  });
+});
