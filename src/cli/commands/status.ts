@@ -13,6 +13,7 @@ export function formatFreshness(report: FreshnessReport): string {
     head: ['Resource', 'Category', 'Status', 'Newest recovery point', 'Newest copy', 'Limit', 'Problems'],
     style: { head: [], border: [] },
     wordWrap: true,
+    wrapOnWordBoundary: false,
     colWidths: [44, 18, 17, 30, 30, 8, 40],
   });
   for (const r of report.resources) {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../../src/cli/main';
 import { checkFreshness } from '../../../src/runtime/freshness';
 
 const backup = mockClient(BackupClient);
@@ -83,5 +84,56 @@ describe('freshness check (AWS Backup mocked: no local server exists for it)', (
     world({ plans: [{ id: 'p1', name: 'S-critical_data', resources: [table('A')] }], points: { [table('A')]: [{ created: hoursAgo(1) }] }, copies: {} });
     await checkFreshness(client, { categories, marginHours: 1, now: NOW });
     expect(backup.commandCalls(ListCopyJobsCommand)[0].args[0].input).toEqual({ ByResourceArn: table('A'), ByState: 'COMPLETED', ByCreatedAfter: hoursAgo(50) });
+  });
+});
+
+describe('`retention status` and the scheduled handler (AWS Backup mocked: no local server exists for it)', () => {
+  beforeEach(() => backup.reset());
+
+  const staleWorld = () =>
+    world({
+      plans: [{ id: 'p1', name: 'Persistent-critical_data', resources: [table('Fresh'), table('Old')] }],
+      points: { [table('Fresh')]: [{ created: new Date(Date.now() - 3_600_000) }], [table('Old')]: [{ created: new Date(Date.now() - 40 * 3_600_000) }] },
+      copies: { [table('Fresh')]: [new Date(Date.now() - 3_600_000)], [table('Old')]: [new Date(Date.now() - 3_600_000)] },
+    });
+
+  it('prints each resource against its limit and exits 1 when one is stale', async () => {
+    staleWorld();
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+    try {
+      await buildProgram().parseAsync(['node', 'retention', 'status', '--region', 'us-east-1', '--app', 'apps/reference']);
+    } finally {
+      process.stdout.write = write;
+    }
+    const text = out.join('');
+    expect(text).toContain('STALE');
+    expect(text).toContain('newest recovery point is 40 hours old');
+    expect(text).toContain('ble/Old');
+    expect(text).toMatch(/2 protected resources, 1 not fresh/);
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
+  });
+
+  it('the handler publishes stale counts per category as CloudWatch embedded metrics', async () => {
+    staleWorld();
+    process.env.CATEGORIES = JSON.stringify({ critical_data: { rpoHours: 24, copies: true } });
+    process.env.MARGIN_HOURS = '1';
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    let result: { stale: number; resources: number };
+    try {
+      const { handler } = await import('../../../src/lambdas/freshness-check');
+      result = await handler();
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(result).toEqual({ stale: 1, resources: 2 });
+    const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const stale = emf.find((m) => m.StaleResources !== undefined);
+    expect(stale).toMatchObject({ Category: 'critical_data', service: 'retention-freshness', StaleResources: 1 });
+    expect(stale._aws.CloudWatchMetrics[0].Namespace).toBe('RetentionKit');
   });
 });
