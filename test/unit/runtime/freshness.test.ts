@@ -9,6 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../src/cli/main';
+import { handler } from '../../../src/lambdas/freshness-check';
 import { checkFreshness } from '../../../src/runtime/freshness';
 
 const backup = mockClient(BackupClient);
@@ -125,7 +126,6 @@ describe('`retention status` and the scheduled handler (AWS Backup mocked: no lo
     process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
     let result: { stale: number; resources: number };
     try {
-      const { handler } = await import('../../../src/lambdas/freshness-check');
       result = await handler();
     } finally {
       process.stdout.write = write;
