@@ -21,6 +21,7 @@ import {
   alertKeyStatement,
   alertTopicStatements,
   jobAlertRules,
+  sensitiveAuditRules,
 } from '../policy';
 import { acknowledge } from './nag';
 
@@ -62,6 +63,12 @@ export interface BackupMonitoringProps {
   readonly sensitiveTopic?: boolean;
   /** Prefix of alarm names. @default the stack name */
   readonly alarmNamePrefix?: string;
+  /**
+   * The sensitive vaults and keys whose every touch (policy changes, restores, refused decrypts)
+   * alerts on the sensitive topic, from CloudTrail's API-call events.
+   * @default no audit rules
+   */
+  readonly sensitiveAudit?: { readonly vaultNames: string[]; readonly vaultArns: string[]; readonly keyArns: string[] };
 }
 
 /**
@@ -100,6 +107,10 @@ export class BackupMonitoring extends Construct {
       separateSensitive: this.sensitiveTopic !== undefined,
     })) {
       this.rules.push(this.jobRule(rule, rule.sensitive && this.sensitiveTopic ? this.sensitiveTopic : this.topic));
+    }
+
+    if (props.sensitiveAudit) {
+      for (const rule of sensitiveAuditRules(props.sensitiveAudit)) this.rules.push(this.jobRule(rule, this.sensitiveTopic ?? this.topic));
     }
 
     for (const [jobs, metricName] of Object.entries(FAILED_JOB_METRICS)) {

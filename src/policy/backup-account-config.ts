@@ -34,6 +34,8 @@ export interface BackupAccountConfig {
   readonly vaultLock: { readonly general?: VaultLockConfig; readonly sensitive?: VaultLockConfig };
   readonly tags: Readonly<Record<string, string>>;
   readonly monitoring: MonitoringSettings;
+  /** An organization trail to rely on instead of creating one. */
+  readonly organizationTrailArn?: string;
 }
 
 const account = z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
@@ -64,6 +66,11 @@ const shape = {
   // Each lock is parsed on its own below, so a problem in one does not hide the other's.
   vault_lock: z.strictObject({ general: z.unknown().optional(), sensitive: z.unknown().optional() }).optional(),
   tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).optional(),
+  audit_trail: z
+    .strictObject({
+      organization_trail_arn: z.string().regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[\w.-]+$/, 'must be a CloudTrail trail ARN').optional(),
+    })
+    .optional(),
   monitoring: z
     .strictObject({
       email_subscriptions: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')).optional(),
@@ -175,5 +182,6 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       sensitiveEmails: (cfg.monitoring as { sensitive_email_subscriptions?: string[] } | undefined)?.sensitive_email_subscriptions ?? [],
       freshnessMarginHours: 0,
     },
+    organizationTrailArn: (cfg.audit_trail as { organization_trail_arn?: string } | undefined)?.organization_trail_arn,
   };
 }

@@ -56,6 +56,11 @@ export const BUILT_IN_CATEGORIES = {
     schedule: DAILY_0200_UTC,
     retention_days: 90,
   },
+  audit_logs: {
+    description: 'Audit trails (CloudTrail logs of the sensitive path): kept as long as the data they cover',
+    schedule: DAILY_0200_UTC,
+    retention_days: SEVEN_YEARS,
+  },
 } as const satisfies Record<string, CategoryContext>;
 
 export type BuiltInCategory = keyof typeof BUILT_IN_CATEGORIES;

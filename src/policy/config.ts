@@ -65,6 +65,8 @@ export interface RetentionPolicy {
   readonly generalRoleName: string;
   readonly categories: Readonly<Record<string, CategoryPolicy>>;
   readonly monitoring: MonitoringSettings;
+  /** An organization trail to rely on instead of creating one. */
+  readonly organizationTrailArn?: string;
 }
 
 export interface MonitoringSettings {
@@ -137,6 +139,11 @@ const rootSchema = z.object({
   ssn_backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
   backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name (letters, digits and +=,.@_-, at most 64)').optional(),
   monitoring: monitoringSchema.optional(),
+  audit_trail: z
+    .strictObject({
+      organization_trail_arn: z.string().regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[\w.-]+$/, 'must be a CloudTrail trail ARN (arn:aws:cloudtrail:<region>:<account>:trail/<name>)').optional(),
+    })
+    .optional(),
   backup_policies: z.record(z.string(), z.unknown(), { error: 'must be an object of category name to policy' }).optional(),
   environment: z.string().optional(),
   backup_environments: z.record(z.string(), environmentSchema).optional(),
@@ -151,6 +158,7 @@ export const RETENTION_CONTEXT_KEYS = [
   'ssn_backup_vault_name',
   'backup_role_name',
   'monitoring',
+  'audit_trail',
   'backup_policies',
   'environment',
   'backup_environments',
@@ -439,5 +447,6 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
       sensitiveEmails: cfg.monitoring?.sensitive_email_subscriptions ?? [],
       freshnessMarginHours: cfg.monitoring?.freshness_margin_hours ?? DEFAULT_FRESHNESS_MARGIN_HOURS,
     },
+    organizationTrailArn: cfg.audit_trail?.organization_trail_arn,
   };
 }

@@ -10,3 +10,4 @@ export * from './backup-account-config';
 export * from './break-glass';
 export * from './backup-events';
 export * from './monitoring';
+export * from './audit-events';

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BackupMonitoring } from '../constructs/backup-monitoring';
 import { retentionContext } from '../constructs/context';
+import { SensitiveAuditTrail } from '../constructs/sensitive-audit-trail';
 import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import {
   BACKUP_ACCOUNT_CONTEXT_KEYS,
@@ -34,6 +35,7 @@ export class BackupAccountStack extends Stack {
   readonly generalVault: EncryptedBackupVault;
   readonly sensitiveVault: EncryptedBackupVault;
   readonly monitoring: BackupMonitoring;
+  readonly auditTrail: SensitiveAuditTrail;
 
   constructor(scope: Construct, id: string, props: BackupAccountStackProps = {}) {
     super(scope, id, props);
@@ -63,7 +65,14 @@ export class BackupAccountStack extends Stack {
 
     // The smaller monitoring of the backup account: failed jobs (restores from these vaults happen here),
     // vault notifications, failure-metric alarms and a dashboard; freshness is checked from the source accounts.
+    // Not backed up by AWS Backup here: this account holds no backup plans; the bucket is versioned and kept by lifecycle.
+    this.auditTrail = new SensitiveAuditTrail(this, 'AuditTrail', { organizationTrailArn: config.organizationTrailArn });
     this.monitoring = new BackupMonitoring(this, 'Monitoring', {
+      sensitiveAudit: {
+        vaultNames: [config.vaultNames.sensitive],
+        vaultArns: [this.sensitiveVault.vault.backupVaultArn],
+        keyArns: [this.sensitiveVault.key.keyArn],
+      },
       vaults: [
         { vault: this.generalVault.vault, sensitive: false },
         { vault: this.sensitiveVault.vault, sensitive: true },

@@ -8,6 +8,7 @@ import { AWS_BACKUP_QUOTAS, type BackupTargets, CategoryBackupPlan } from '../co
 import { retentionPolicyFromContext } from '../constructs/context';
 import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import { type ProtectOptions, ProtectionCoverageCheck, excludeResource, protectResource } from '../constructs/protection';
+import { SensitiveAuditTrail } from '../constructs/sensitive-audit-trail';
 import {
   BUILT_IN_CATEGORIES,
   type CategoryPolicy,
@@ -71,6 +72,7 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
   readonly generalRole: iam.IRole;
   readonly sensitiveRole: iam.IRole;
   readonly monitoring?: BackupMonitoring;
+  readonly auditTrail: SensitiveAuditTrail;
 
   constructor(scope: Construct, id: string, props: BackupInfrastructureStackProps = {}) {
     super(scope, id, props);
@@ -121,8 +123,15 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
       this.sensitiveVault.vault.addToAccessPolicy(iam.PolicyStatement.fromJson(statement));
     }
 
+    this.auditTrail = new SensitiveAuditTrail(this, 'AuditTrail', { organizationTrailArn: this.policy.organizationTrailArn });
+
     if (props.monitoring !== false) {
       this.monitoring = new BackupMonitoring(this, 'Monitoring', {
+        sensitiveAudit: {
+          vaultNames: [vaultNames.sensitive],
+          vaultArns: [this.sensitiveVault.vault.backupVaultArn],
+          keyArns: [this.sensitiveVault.key.keyArn],
+        },
         vaults: [
           { vault: this.generalVault.vault, sensitive: false },
           { vault: this.sensitiveVault.vault, sensitive: true },
@@ -133,6 +142,12 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
         ),
       });
       new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn });
+    }
+
+    // The trail's own logs are kept like the data they cover, under audit_logs.
+    if (this.auditTrail.bucket && this.auditTrail.accessLogBucket) {
+      this.protect(this.auditTrail.bucket, 'audit_logs');
+      this.exclude(this.auditTrail.accessLogBucket, 'server access logs of the audit trail bucket: operational records kept by lifecycle, not the audit trail itself');
     }
 
     new CfnOutput(this, 'BackupVaultArn', { value: this.generalVault.vault.backupVaultArn });

@@ -3,7 +3,7 @@ import { BackupClient } from '@aws-sdk/client-backup';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
-import { BREAK_GLASS_OPENS, type BreakGlassGrant, breakGlassStatements, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from '../../policy';
+import { BREAK_GLASS_OPENS, BREAK_GLASS_USER_AGENT, type BreakGlassGrant, breakGlassStatements, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from '../../policy';
 import { type BreakGlassClients, closeBreakGlass, openBreakGlass } from '../../runtime/break-glass';
 import { clientSettings } from '../../runtime/clients';
 
@@ -26,7 +26,8 @@ export function showBreakGlass(grant: BreakGlassGrant, region: string): string {
 }
 
 function clients(region: string): BreakGlassClients {
-  const settings = clientSettings(region);
+  // The user agent marks these calls in CloudTrail, so the audit rules can announce them as expected.
+  const settings = { ...clientSettings(region), customUserAgent: BREAK_GLASS_USER_AGENT };
   return { backup: new BackupClient(settings), kms: new KMSClient(settings), sts: new STSClient(settings) };
 }
 

@@ -30,7 +30,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
   });
 
   it('turns rotation on for both keys and keeps keys and vaults when the stack is deleted', () => {
-    template.resourceCountIs('AWS::KMS::Key', 3); // two vault keys and the alert topics' key
+    template.resourceCountIs('AWS::KMS::Key', 4); // two vault keys, the alert topics' key and the audit trail's key
     template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     for (const type of ['AWS::KMS::Key', 'AWS::Backup::BackupVault']) {
       for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy).toBe('Retain');
