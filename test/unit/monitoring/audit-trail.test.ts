@@ -19,11 +19,9 @@ function auditRulesOf(d: Deployment, stack: string) {
 
 describe('sensitive-path audit trail and alerts', () => {
   let env: Deployment;
-  let t: Template;
 
   beforeAll(() => {
     env = synthesize(referenceApp());
-    t = Template.fromJSON(env.templates.BackupInfrastructure);
   });
 
   it('records every management event of every Region, with log file validation, into an encrypted, versioned, access-logged bucket', () => {
