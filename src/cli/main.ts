@@ -4,6 +4,7 @@ import { breakGlassCommand } from './commands/break-glass';
 import { doctorCommand } from './commands/doctor';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
+import { reviewCommand } from './commands/review';
 import { statusCommand } from './commands/status';
 import { runApp } from './run-app';
 
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
     .addCommand(referenceCommand())
     .addCommand(breakGlassCommand())
     .addCommand(doctorCommand())
-    .addCommand(statusCommand());
+    .addCommand(statusCommand())
+    .addCommand(reviewCommand());
 }
 
 if (require.main === module) runApp(() => buildProgram().parseAsync());

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
-import { type PolicyStatementJson, policyDocument, sensitiveRoleDenyStatement } from '../policy';
+import { type PolicyStatementJson, SENSITIVE_ROLE_POLICY_NAME, policyDocument, sensitiveRoleDenyStatement } from '../policy';
 
 const BACKUP_SERVICE = 'backup.amazonaws.com';
 
@@ -74,7 +74,7 @@ export class SensitiveBackupRole extends Construct {
       assumedBy: new iam.ServicePrincipal(BACKUP_SERVICE),
       description: 'AWS Backup role for sensitive data: backup and copy only; batch operations and restore denied',
       inlinePolicies: {
-        SensitiveBackup: iam.PolicyDocument.fromJson(policyDocument(sensitiveRoleDenyStatement(), ...props.statements)),
+        [SENSITIVE_ROLE_POLICY_NAME]: iam.PolicyDocument.fromJson(policyDocument(sensitiveRoleDenyStatement(), ...props.statements)),
       },
     });
     acknowledge(this.role, {

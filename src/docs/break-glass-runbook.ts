@@ -8,7 +8,9 @@ import {
   type BreakGlassGrant,
   type PolicyStatementJson,
   type RetentionPolicy,
+  BREAK_GLASS_USER_AGENT,
   breakGlassStatements,
+  sensitiveAuditRules,
   defaultKeyAlias,
   destinationKeyUseStatements,
   destinationSensitiveVaultStatements,
@@ -158,7 +160,28 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
       '',
     );
   }
+  const alertRules = sensitiveAuditRules({ vaultNames: [environment.vaultNames.sensitive], vaultArns: [], keyArns: [] });
+  const subscribers = (emails: readonly string[]) => (emails.length ? emails.map((e) => `\`${e}\``).join(', ') : 'nobody yet: set `monitoring.sensitive_email_subscriptions`');
   lines.push(
+    '## What alerts fire, and who sees them',
+    '',
+    'Both apps record every management event in a CloudTrail trail (or rely on the organization trail named in',
+    '`audit_trail.organization_trail_arn`), and EventBridge rules send these alerts to the **sensitive alerts topic**:',
+    '',
+    '| alert | fires when |',
+    '|---|---|',
+    ...alertRules.map((r) => `| \`${r.id}\` | ${r.description} |`),
+    '',
+    '`retention break-glass` marks its calls with the user agent `' + BREAK_GLASS_USER_AGENT + '`: opening and closing raise the',
+    '`...ChangedByBreakGlass` alerts, which say the change was expected; any other change to the vault or key policy raises',
+    'the `UNEXPECTED` ones. Both are sent: an open break-glass never goes unnoticed.',
+    '',
+    `Subscribers of the sensitive topic: environment account ${subscribers(environment.monitoring.sensitiveEmails)};`,
+    `backup account ${subscribers(backupAccount.monitoring.sensitiveEmails)}.`,
+    '',
+    'After closing, `retention review sensitive --app <app folder> [--region <region>]` confirms that the live policies are the',
+    'deployed ones again (it exits non-zero on any difference) and lists who touched the vault, key and role.',
+    '',
     '## Afterwards',
     '',
     '- Attach the audit records (`.retention/break-glass-audit.jsonl`) and the CloudTrail events of the two `Put...Policy`',

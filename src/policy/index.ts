@@ -11,3 +11,4 @@ export * from './break-glass';
 export * from './backup-events';
 export * from './monitoring';
 export * from './audit-events';
+export * from './sensitive-expectations';
