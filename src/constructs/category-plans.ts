@@ -1,10 +1,10 @@
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Tags } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
-import { type CategoryPolicy, policyDocument, sensitiveRoleTableStatements } from '../policy';
+import { CATEGORY_TAG, type CategoryPolicy, policyDocument, sensitiveRoleTableStatements } from '../policy';
 
 /** AWS Backup quotas the plans must stay within (AWS Backup endpoints and quotas). */
 export const AWS_BACKUP_QUOTAS = {
@@ -63,6 +63,7 @@ export class CategoryBackupPlan extends Construct {
         }),
       ],
     });
+    Tags.of(this.plan).add(CATEGORY_TAG, category.name);
   }
 
   /** Number of ARNs selected by this plan. */

@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, type IAspect, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, type IAspect, Stack, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import {
+  CATEGORY_TAG,
   PROTECTION_METADATA_KEY,
   type ProtectedRecord,
   type ProtectionRecord,
@@ -159,6 +160,8 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   }
   cfn.node.addValidation({ validate: () => resourceProblems(cfn, category) });
   const plan = CategoryBackupPlans.of(cfn, targets).planFor(category);
+  // Audit Manager's controls find the resources of a category by this tag.
+  Tags.of(cfn).add(CATEGORY_TAG, category.name);
   const arn = arnOf(cfn);
   plan.addResource(arn, cfn.node.path);
   let tableAccess: ProtectedRecord['tableAccess'];
@@ -181,7 +184,9 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
     category: category.name,
     schedule: category.schedule,
     rpoHours: category.rpoHours,
+    scheduleIntervalHours: category.scheduleIntervalHours,
     retentionDays: category.retentionDays,
+    copyRequired: category.copyDestination !== undefined,
     coldStorageAfterDays: category.coldStorageAfterDays,
     localVault: category.dedicatedVault ? policy.vaultNames.sensitive : policy.vaultNames.general,
     copyDestination: category.copyDestination?.vaultArn,

@@ -8,6 +8,7 @@ export interface CategoryContext {
   schedule?: string;
   retention_days?: number;
   rpo_hours?: number;
+  rto_hours?: number;
   start_window_minutes?: number;
   completion_window_minutes?: number;
   lifecycle?: { cold_storage_days?: number | null; delete_after_days?: number };
@@ -61,6 +62,11 @@ export const BUILT_IN_CATEGORIES = {
     schedule: DAILY_0200_UTC,
     retention_days: SEVEN_YEARS,
   },
+  compliance_reports: {
+    description: 'AWS Backup Audit Manager reports: the evidence of what was backed up, copied and restored',
+    schedule: DAILY_0200_UTC,
+    retention_days: SEVEN_YEARS,
+  },
 } as const satisfies Record<string, CategoryContext>;
 
 export type BuiltInCategory = keyof typeof BUILT_IN_CATEGORIES;
@@ -71,6 +77,8 @@ export const BUILT_IN_CATEGORY_NAMES = Object.keys(BUILT_IN_CATEGORIES) as Built
 export const CATEGORY_FIELD_DEFAULTS = {
   schedule: DAILY_0200_UTC,
   rpo_hours: 24,
+  /** The restore-time target the restore tests and Audit Manager hold restores to. */
+  rto_hours: 4,
   start_window_minutes: 60,
   completion_window_minutes: 24 * 60,
   copy_to_backup_account: true,

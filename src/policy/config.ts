@@ -35,6 +35,8 @@ export interface CategoryPolicy {
   readonly rpoHours: number;
   /** Longest gap between two scheduled runs, in hours. */
   readonly scheduleIntervalHours: number;
+  /** Longest acceptable restore time, in hours. */
+  readonly rtoHours: number;
   /** Days after creation that a recovery point is deleted. */
   readonly retentionDays: number;
   /** Days after creation that a recovery point moves to cold storage; undefined for none. */
@@ -104,6 +106,7 @@ const categorySchema = z.strictObject({
   schedule: z.string({ error: 'must be an AWS cron expression such as "cron(0 2 * * ? *)"' }).optional(),
   retention_days: wholeDays(1).optional(),
   rpo_hours: z.number().int().min(1, 'must be at least 1 hour').optional(),
+  rto_hours: z.number().min(0.25, 'must be at least a quarter of an hour').max(720, 'must be at most 720 hours').optional(),
   start_window_minutes: z.number().int().min(60, 'AWS Backup needs a start window of at least 60 minutes').optional(),
   completion_window_minutes: z.number().int().min(120, 'must be at least 120 minutes').optional(),
   lifecycle: lifecycleSchema.optional(),
@@ -333,6 +336,7 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
       schedule,
       rpoHours,
       scheduleIntervalHours,
+      rtoHours: ctx.rto_hours ?? CATEGORY_FIELD_DEFAULTS.rto_hours,
       retentionDays,
       coldStorageAfterDays,
       startWindowMinutes,

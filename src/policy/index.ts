@@ -12,3 +12,4 @@ export * from './backup-events';
 export * from './monitoring';
 export * from './audit-events';
 export * from './sensitive-expectations';
+export * from './compliance';

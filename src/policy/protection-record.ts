@@ -3,6 +3,9 @@
  * cloud assembly alone tells how every resource is kept.
  */
 
+/** Tag each protected resource and each category plan carries: Audit Manager's controls are scoped by it. */
+export const CATEGORY_TAG = 'retention-kit:category';
+
 /** Template metadata key under which each stateful resource carries its protection. */
 export const PROTECTION_METADATA_KEY = 'retention-kit:protection';
 
@@ -11,7 +14,11 @@ export interface ProtectedRecord {
   readonly category: string;
   readonly schedule: string;
   readonly rpoHours: number;
+  /** Longest gap between scheduled runs: over rpoHours means the schedule cannot meet the RPO. */
+  readonly scheduleIntervalHours: number;
   readonly retentionDays: number;
+  /** Whether the category requires a copy in the backup account. */
+  readonly copyRequired: boolean;
   readonly coldStorageAfterDays?: number;
   readonly localVault: string;
   readonly copyDestination?: string;

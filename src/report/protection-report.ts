@@ -42,22 +42,24 @@ interface Template {
 }
 
 interface Manifest {
-  artifacts?: Record<string, { type: string; properties?: { templateFile?: string; directoryName?: string }; displayName?: string }>;
+  artifacts?: Record<string, { type: string; environment?: string; properties?: { templateFile?: string; directoryName?: string }; displayName?: string }>;
 }
 
 /** Stack templates of a cloud assembly, including those of nested assemblies (CDK stages). */
-export function assemblyTemplates(dir: string): { stack: string; template: Template }[] {
+export function assemblyTemplates(dir: string): { stack: string; template: Template; account?: string }[] {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   } catch {
     throw new Error(`${dir} is not a synthesized CDK app (no manifest.json); run cdk synth first or point --assembly at its output folder`);
   }
-  const templates: { stack: string; template: Template }[] = [];
+  const templates: { stack: string; template: Template; account?: string }[] = [];
   for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
     if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
       const template = JSON.parse(readFileSync(join(dir, artifact.properties.templateFile), 'utf8')) as Template;
-      templates.push({ stack: artifact.displayName ?? id, template });
+      // environment is aws://<account>/<region>; unknown-account for environment-agnostic stacks.
+      const account = /^aws:\/\/(\d{12})\//.exec(artifact.environment ?? '')?.[1];
+      templates.push({ stack: artifact.displayName ?? id, template, account });
     } else if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
       templates.push(...assemblyTemplates(join(dir, artifact.properties.directoryName)));
     }

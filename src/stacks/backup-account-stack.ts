@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BackupMonitoring } from '../constructs/backup-monitoring';
 import { retentionContext } from '../constructs/context';
+import { excludeResource } from '../constructs/protection';
 import { SensitiveAuditTrail } from '../constructs/sensitive-audit-trail';
 import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import {
@@ -67,6 +68,10 @@ export class BackupAccountStack extends Stack {
     // vault notifications, failure-metric alarms and a dashboard; freshness is checked from the source accounts.
     // Not backed up by AWS Backup here: this account holds no backup plans; the bucket is versioned and kept by lifecycle.
     this.auditTrail = new SensitiveAuditTrail(this, 'AuditTrail', { organizationTrailArn: config.organizationTrailArn });
+    if (this.auditTrail.bucket && this.auditTrail.accessLogBucket) {
+      excludeResource(this.auditTrail.bucket, 'audit trail of the backup account itself: versioned and kept seven years by lifecycle in this isolated account, which runs no backup plans');
+      excludeResource(this.auditTrail.accessLogBucket, 'server access logs of the audit trail bucket: operational records kept by lifecycle');
+    }
     this.monitoring = new BackupMonitoring(this, 'Monitoring', {
       sensitiveAudit: {
         vaultNames: [config.vaultNames.sensitive],

@@ -5,6 +5,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { BackupMonitoring } from '../constructs/backup-monitoring';
 import { GeneralBackupRole, SensitiveBackupRole } from '../constructs/backup-roles';
 import { AWS_BACKUP_QUOTAS, type BackupTargets, CategoryBackupPlan } from '../constructs/category-plans';
+import { ComplianceEvidence } from '../constructs/compliance-evidence';
 import { retentionPolicyFromContext } from '../constructs/context';
 import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import { type ProtectOptions, ProtectionCoverageCheck, excludeResource, protectResource } from '../constructs/protection';
@@ -36,6 +37,11 @@ export interface BackupInfrastructureStackProps extends StackProps {
    * @default true
    */
   readonly monitoring?: boolean;
+  /**
+   * Compliance evidence: AWS Backup Audit Manager frameworks and daily report plans.
+   * @default true
+   */
+  readonly compliance?: boolean;
   /**
    * Alias of the local sensitive vault's key.
    * @default `alias/<sensitive vault name>-key`
@@ -73,6 +79,7 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
   readonly sensitiveRole: iam.IRole;
   readonly monitoring?: BackupMonitoring;
   readonly auditTrail: SensitiveAuditTrail;
+  readonly compliance?: ComplianceEvidence;
 
   constructor(scope: Construct, id: string, props: BackupInfrastructureStackProps = {}) {
     super(scope, id, props);
@@ -142,6 +149,14 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
         ),
       });
       new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn });
+    }
+
+    if (props.compliance !== false) {
+      this.compliance = new ComplianceEvidence(this, 'Compliance', { policy: this.policy, accessLogBucket: this.auditTrail.accessLogBucket });
+      this.protect(this.compliance.bucket, 'compliance_reports');
+      if (this.compliance.accessLogBucket) {
+        this.exclude(this.compliance.accessLogBucket, 'server access logs of the compliance reports bucket: operational records kept by lifecycle');
+      }
     }
 
     // The trail's own logs are kept like the data they cover, under audit_logs.

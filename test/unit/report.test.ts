@@ -24,7 +24,7 @@ describe('protection report', () => {
   });
 
   it('lists every stateful resource of the reference app with its category or reason', () => {
-    expect(report.summary).toEqual({ protected: 8, excluded: 6, unprotected: 0 });
+    expect(report.summary).toEqual({ protected: 9, excluded: 6, unprotected: 0 });
     const byPath = Object.fromEntries(report.rows.map((r) => [r.path, r]));
     expect(byPath['Persistent/SSNTable']).toMatchObject({
       status: 'protected',
@@ -45,7 +45,7 @@ describe('protection report', () => {
   });
 
   it('prints a table and Markdown with the summary', () => {
-    expect(formatTable(report)).toContain('14 stateful resources: 8 protected, 6 excluded with a reason, 0 unprotected');
+    expect(formatTable(report)).toContain('15 stateful resources: 9 protected, 6 excluded with a reason, 0 unprotected');
     const markdown = formatMarkdown(report);
     expect(markdown).toContain('| Persistent/SSNTable | DynamoDB table | protected | ssn_data | cron(0 2 * * ? *) | 24 h | 2555 d | 30 d | CompactConnectBackupVault-SSN | CompactConnectBackupVault-SSN (222222222222, us-west-2) |');
   });
@@ -59,7 +59,8 @@ describe('protection report', () => {
     expect(protectionReport(dir).summary).toEqual({ protected: 0, excluded: 0, unprotected: 2 });
     const result = cli(['report', '--assembly', dir, '--check']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('2 stateful resources are neither protected nor excluded');
+    expect(result.stderr).toContain('2 protection gaps:');
+    expect(result.stderr).toMatch(/Plain\/Orders\w*: neither protected nor excluded/);
     expect(cli(['report', '--assembly', assembly, '--check', '--format', 'json']).status).toBe(0);
   });
 
@@ -87,9 +88,9 @@ describe('command line', () => {
     const outdir = tempDir('start');
     const result = cli(['reference', '--outdir', outdir], { AWS_ACCESS_KEY_ID: '', AWS_PROFILE: 'no-such-profile' });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('14 stateful resources: 8 protected, 6 excluded with a reason, 0 unprotected');
+    expect(result.stdout).toContain('15 stateful resources: 9 protected, 6 excluded with a reason, 0 unprotected');
     const json = JSON.parse(readFileSync(join(outdir, 'protection-report.json'), 'utf8')) as ProtectionReport;
-    expect(json.rows).toHaveLength(14);
+    expect(json.rows).toHaveLength(15);
     expect(result.stdout).toContain('Backup account app synthesized to');
     expect(result.stdout).toContain('copies accepted from 111111111111 in organization o-exampleorg1');
     expect(existsSync(join(outdir, 'backup-account', 'BackupAccountStack.template.json'))).toBe(true);

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
+import { checkAssembly } from '../../report/check';
 import { formatJson, formatMarkdown, formatTable } from '../../report/format';
 import { type ProtectionReport, protectionReport } from '../../report/protection-report';
 
@@ -23,15 +24,19 @@ export function reportCommand(): Command {
     .option('-a, --assembly <dir>', 'the cloud assembly (cdk synth output folder)', 'cdk.out')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'markdown', 'json']).default('table'))
     .option('--json-out <file>', 'also write the report as JSON to this file')
-    .option('--check', 'exit non-zero when any stateful resource is neither protected nor excluded')
+    .option('--check', 'exit non-zero, listing each gap, when a stateful resource is unprotected, excluded without a reason, scheduled less often than its RPO, kept shorter than its category, or lacks a cross-account copy its category requires')
     .action((options: { assembly: string; format: ReportFormat; jsonOut?: string; check?: boolean }) => {
       const report = protectionReport(options.assembly);
       process.stdout.write(`${renderReport(report, options.format)}\n`);
       if (options.jsonOut) writeJsonReport(report, options.jsonOut);
-      if (options.check && report.summary.unprotected > 0) {
-        const missing = report.rows.filter((r) => r.status === 'unprotected').map((r) => `  - ${r.resourceType} ${r.path}`);
-        process.stderr.write(`\n${report.summary.unprotected} stateful resources are neither protected nor excluded:\n${missing.join('\n')}\n`);
-        process.exitCode = 1;
+      if (options.check) {
+        const problems = checkAssembly(options.assembly, report);
+        if (problems.length > 0) {
+          process.stderr.write(`\n${problems.length} protection gap${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p.path}: ${p.problem}`).join('\n')}\n`);
+          process.exitCode = 1;
+        } else {
+          process.stderr.write('\nNo protection gaps.\n');
+        }
       }
     });
 }
