@@ -20,4 +20,9 @@ export function buildProgram(): Command {
     .addCommand(reviewCommand());
 }
 
-if (require.main === module) runApp(() => buildProgram().parseAsync());
+/** Runs the command line with the process's arguments. */
+export function main(): void {
+  runApp(() => buildProgram().parseAsync());
+}
+
+if (require.main === module) main();

@@ -147,8 +147,4 @@ export class CategoryBackupPlans extends Construct {
     }
     return plan;
   }
-
-  get all(): CategoryBackupPlan[] {
-    return [...this.plans.values()];
-  }
 }

@@ -82,18 +82,6 @@ export interface MonitoringSettings {
   readonly freshnessMarginHours: number;
 }
 
-/** Looks a category up, throwing a message that lists the known ones. */
-export function categoryOf(policy: RetentionPolicy, name: string): CategoryPolicy {
-  const found = policy.categories[name];
-  if (!found) {
-    const known = Object.keys(policy.categories);
-    throw new RetentionConfigError([
-      { path: 'category', value: name, message: `unknown category${suggestion(name, known)}; known categories: ${known.join(', ')}` },
-    ]);
-  }
-  return found;
-}
-
 const wholeDays = (min: number) => z.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(min, `must be at least ${min}`);
 
 const lifecycleSchema = z.strictObject({

@@ -84,6 +84,13 @@ describe('command line', () => {
     expect(program.commands.find((c) => c.name() === 'break-glass')!.commands.map((c) => c.name())).toEqual(['show', 'open', 'close']);
   });
 
+  it('runs as the package binary', () => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin/retention.js'), '--help'], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Usage: retention');
+    expect(result.stdout).toContain('break-glass');
+  });
+
   it('`reference` (npm start) synthesizes the reference app offline, prints the report and writes it as JSON', () => {
     const outdir = tempDir('start');
     const result = cli(['reference', '--outdir', outdir], { AWS_ACCESS_KEY_ID: '', AWS_PROFILE: 'no-such-profile' });
