@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
+import { sensitiveTableKeyStatement, sensitiveTablePolicyStatements } from '../../../src/policy';
 import { protectionReport } from '../../../src/report/protection-report';
 import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT as ACCOUNT, ENVIRONMENT_REGION as REGION, referenceApp, synthesize, tempDir } from '../../support/apps';
@@ -124,6 +125,16 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
 
     const onTable = (principal: string, action: string) =>
       evaluate({ principal, action, resource: tableArn, resourceAccount: ACCOUNT, identityPolicies: [ALLOW_ALL], resourcePolicy: tablePolicy });
+
+    it('deploys exactly the statements the policy model defines, on the table and its key', () => {
+      expect(tablePolicy).toEqual({
+        Version: '2012-10-17',
+        Statement: sensitiveTablePolicyStatements({ appRoleArns: [apiRole], recoveryRoleArns: [recoveryRole], backupRoleArn: backupRole }),
+      });
+      expect((keyPolicy as { Statement: unknown[] }).Statement).toContainEqual(
+        sensitiveTableKeyStatement({ appRoleArns: [apiRole], recoveryRoleArns: [recoveryRole], backupRoleArn: backupRole }, REGION),
+      );
+    });
 
     it('lets the named app role read an item and not scan', async () => {
       expect(await onTable(apiRole, 'dynamodb:GetItem')).toBe('Allowed');
