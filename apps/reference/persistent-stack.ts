@@ -53,21 +53,20 @@ export class PersistentStack extends Stack {
     });
     exclude(accessLogs, 'server access logs of the buckets below: operational records, kept 400 days by lifecycle, not application data');
 
-    const bucket = (name: string, versioned: boolean) =>
+    // Protected buckets get versioning and their noncurrent-version lifecycle from protect().
+    const bucket = (name: string) =>
       new s3.Bucket(this, name, {
-        versioned,
         encryption: s3.BucketEncryption.S3_MANAGED,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         serverAccessLogsBucket: accessLogs,
         serverAccessLogsPrefix: `${name}/`,
         removalPolicy: RemovalPolicy.RETAIN,
-        lifecycleRules: versioned ? [{ noncurrentVersionExpiration: Duration.days(90) }] : [],
       });
 
-    protect(bucket('ProviderUsersBucket', true), 'document_storage');
-    exclude(bucket('BulkUploadsBucket', false), 'transitory: bulk upload files are processed into the provider table within minutes, then deleted');
-    exclude(bucket('TransactionReportsBucket', false), 'derived reports, regenerated from the transaction history table');
+    protect(bucket('ProviderUsersBucket'), 'document_storage');
+    exclude(bucket('BulkUploadsBucket'), 'transitory: bulk upload files are processed into the provider table within minutes, then deleted');
+    exclude(bucket('TransactionReportsBucket'), 'derived reports, regenerated from the transaction history table');
 
     const userPool = (name: string) => {
       const pool = new cognito.UserPool(this, name, {

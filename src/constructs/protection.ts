@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, type IAspect, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, type IAspect, Stack, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -71,7 +71,7 @@ function resourceProblems(cfn: CfnResource, category: { name: string; coldStorag
   if (cfn instanceof s3.CfnBucket) {
     const versioning = Stack.of(cfn).resolve(cfn.versioningConfiguration) as { status?: string } | undefined;
     if (versioning?.status !== 'Enabled') {
-      problems.push('AWS Backup backs up only versioned S3 buckets: set versioned: true on the bucket (and a lifecycle rule for noncurrent versions)');
+      problems.push(`AWS Backup backs up only versioned S3 buckets, and this one's versioning is ${versioning?.status ?? 'off'}: remove the setting (protect() turns versioning on) or set versioned: true`);
     }
   }
   if (category.coldStorageAfterDays !== undefined && !type.coldStorage) {
@@ -139,6 +139,46 @@ function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable, access
   return { keyLocked: false };
 }
 
+/** Noncurrent versions move to infrequent access, then Glacier, when they are kept long enough for it to pay. */
+export function noncurrentVersionRule(retentionDays: number): s3.LifecycleRule {
+  const transitions =
+    retentionDays >= 180
+      ? [
+          { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) },
+          { storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(90) },
+        ]
+      : [];
+  return {
+    id: 'retention-kit-noncurrent-versions',
+    noncurrentVersionExpiration: Duration.days(retentionDays),
+    noncurrentVersionTransitions: transitions,
+    expiredObjectDeleteMarker: true,
+  };
+}
+
+/**
+ * A protected bucket keeps its versions: versioning on (AWS Backup needs it), and noncurrent versions
+ * and delete markers cleaned up after the category's retention, so versioning does not grow forever.
+ */
+function keepVersions(resource: IConstruct, cfn: s3.CfnBucket, category: { retentionDays: number }): void {
+  if (cfn.versioningConfiguration === undefined) cfn.versioningConfiguration = { status: 'Enabled' };
+  const rule = noncurrentVersionRule(category.retentionDays);
+  if (resource instanceof s3.Bucket) resource.addLifecycleRule(rule);
+  else if (cfn.lifecycleConfiguration === undefined) {
+    cfn.lifecycleConfiguration = {
+      rules: [
+        {
+          id: rule.id,
+          status: 'Enabled',
+          noncurrentVersionExpiration: { noncurrentDays: category.retentionDays },
+          noncurrentVersionTransitions: (rule.noncurrentVersionTransitions ?? []).map((t) => ({ storageClass: t.storageClass.value, transitionInDays: t.transitionAfter.toDays() })),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+    };
+  }
+}
+
 /**
  * Declares that a resource is kept under a category: adds it to the category's plan in the
  * resource's own stack. Problems with the pairing (unknown category, an unversioned bucket, a
@@ -164,6 +204,7 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   Tags.of(cfn).add(CATEGORY_TAG, category.name);
   const arn = arnOf(cfn);
   plan.addResource(arn, cfn.node.path);
+  if (cfn instanceof s3.CfnBucket) keepVersions(resource, cfn, category);
   let tableAccess: ProtectedRecord['tableAccess'];
   if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
     plan.allowSensitiveTable(arn);

@@ -133,16 +133,41 @@ describe('resource types', () => {
   });
 });
 
+describe('protected buckets keep their versions', () => {
+  it('turns versioning on and expires noncurrent versions and delete markers after the category retention', () => {
+    const { infra, data } = appWithInfrastructure();
+    infra.protect(new s3.Bucket(data, 'Documents'), 'document_storage');
+    infra.protect(new s3.Bucket(data, 'Audit'), 'audit_logs');
+    infra.protect(new s3.CfnBucket(data, 'Raw'), 'document_storage');
+    const buckets = Template.fromStack(data).findResources('AWS::S3::Bucket');
+    const props = (prefix: string) => Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties;
+    expect(props('Documents').VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(props('Documents').LifecycleConfiguration.Rules).toEqual([
+      { Id: 'retention-kit-noncurrent-versions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 }, ExpiredObjectDeleteMarker: true },
+    ]);
+    expect(props('Audit').LifecycleConfiguration.Rules[0]).toMatchObject({
+      NoncurrentVersionExpiration: { NoncurrentDays: 2555 },
+      NoncurrentVersionTransitions: [
+        { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+        { StorageClass: 'GLACIER', TransitionInDays: 90 },
+      ],
+    });
+    expect(props('Raw')).toMatchObject({ VersioningConfiguration: { Status: 'Enabled' }, LifecycleConfiguration: { Rules: [{ NoncurrentVersionExpiration: { NoncurrentDays: 90 } }] } });
+  });
+});
+
 describe('protect and exclude refuse what AWS Backup cannot do', () => {
   it('fails synth with every pairing problem at once, each naming its resource', () => {
     const { app, infra, data } = appWithInfrastructure();
-    infra.protect(new s3.Bucket(data, 'Unversioned'), 'document_storage');
+    const suspended = new s3.Bucket(data, 'Unversioned');
+    (suspended.node.defaultChild as s3.CfnBucket).versioningConfiguration = { status: 'Suspended' };
+    infra.protect(suspended, 'document_storage');
     infra.protect(new s3.Bucket(data, 'ColdBucket', { versioned: true }), 'critical_data');
     infra.protect(new s3.Bucket(data, 'SecretBucket', { versioned: true }), 'ssn_data');
     infra.protect(table(data, 'Typo'), 'critcal_data');
     infra.protect(new rds.CfnDBCluster(data, 'ColdCluster', { engine: 'aurora-postgresql' }), 'configuration_data');
     const message = synthError(app);
-    expect(message).toContain('[Data/Unversioned/Resource] AWS Backup backs up only versioned S3 buckets: set versioned: true');
+    expect(message).toContain("[Data/Unversioned/Resource] AWS Backup backs up only versioned S3 buckets, and this one's versioning is Suspended");
     expect(message).toContain('[Data/ColdBucket/Resource] category critical_data moves recovery points to cold storage after 30 days, which AWS Backup cannot do for the type S3 bucket');
     expect(message).toContain('[Data/SecretBucket/Resource] category ssn_data uses the sensitive vault and its minimal role, which back up DynamoDB tables only');
     expect(message).toContain('[Data/Typo/Resource] unknown category "critcal_data" (did you mean critical_data?)');
