@@ -63,6 +63,19 @@ export class CategoryBackupPlan extends Construct {
         }),
       ],
     });
+    if (category.continuousBackupDays !== undefined) {
+      // Point-in-time restore for RDS, Aurora and S3, beside the daily recovery points kept for years.
+      this.plan.addRule(
+        new backup.BackupPlanRule({
+          ruleName: `${pascal(category.name)}Continuous`,
+          scheduleExpression: events.Schedule.expression(category.schedule),
+          startWindow: Duration.minutes(category.startWindowMinutes),
+          completionWindow: Duration.minutes(category.completionWindowMinutes),
+          enableContinuousBackup: true,
+          deleteAfter: Duration.days(category.continuousBackupDays),
+        }),
+      );
+    }
     Tags.of(this.plan).add(CATEGORY_TAG, category.name);
   }
 

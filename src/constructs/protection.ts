@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, Duration, type IAspect, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, type IAspect, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,9 @@ import {
   type RetentionPolicy,
   STATEFUL_RESOURCE_TYPES,
   type SensitiveTableAccess,
+  backupWindowProblems,
+  maintenanceWindowProblems,
+  windowsOverlap,
   isStatefulResource,
   policyDocument,
   sensitiveTableKeyStatement,
@@ -65,7 +68,7 @@ function record(cfn: CfnResource, value: ProtectionRecord): void {
 }
 
 /** Problems AWS Backup would hit with this resource in this category, found at synth. */
-function resourceProblems(cfn: CfnResource, category: { name: string; coldStorageAfterDays?: number; dedicatedVault: boolean }): string[] {
+function resourceProblems(cfn: CfnResource, category: { name: string; coldStorageAfterDays?: number; dedicatedVault: boolean; continuousBackupDays?: number }): string[] {
   const problems: string[] = [];
   const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
   if (cfn instanceof s3.CfnBucket) {
@@ -85,6 +88,9 @@ function resourceProblems(cfn: CfnResource, category: { name: string; coldStorag
   }
   if (cfn instanceof rds.CfnDBInstance && cfn.dbClusterIdentifier !== undefined) {
     problems.push('this instance belongs to an Aurora cluster: protect the cluster instead');
+  }
+  if (category.continuousBackupDays !== undefined && (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable || cfn instanceof efs.CfnFileSystem)) {
+    problems.push(`category ${category.name} asks AWS Backup for continuous backup, which it offers for RDS, Aurora and S3 only; DynamoDB has its own point-in-time recovery`);
   }
   return problems;
 }
@@ -109,9 +115,61 @@ export interface SensitiveTableOptions {
   readonly recoveryRoleArns?: string[];
 }
 
+export interface DatabaseOptions {
+  /**
+   * The engine's daily backup window, UTC.
+   * @default '03:00-04:00'
+   */
+  readonly backupWindow?: string;
+  /**
+   * The engine's weekly maintenance window, UTC; must not overlap the backup window.
+   * @default 'sun:05:00-sun:06:00'
+   */
+  readonly maintenanceWindow?: string;
+}
+
 export interface ProtectOptions {
   /** For a DynamoDB table in a dedicated-vault (sensitive) category: the table's own lock. */
   readonly sensitiveTable?: SensitiveTableOptions;
+  /** For an Aurora cluster or RDS instance: its backup and maintenance windows. */
+  readonly database?: DatabaseOptions;
+}
+
+type Database = rds.CfnDBCluster | rds.CfnDBInstance;
+
+/**
+ * The engine's own backups follow the category: retention (its point-in-time window), windows that
+ * do not overlap, tags copied to snapshots, encryption with a customer-managed key, log exports;
+ * in production, deletion protection and a final snapshot. Returns what the engine cannot take.
+ */
+function protectDatabase(cfn: Database, category: { name: string; engineBackupRetentionDays: number }, options: DatabaseOptions, production: boolean): string[] {
+  const problems: string[] = [];
+  const stack = Stack.of(cfn);
+  const backupWindow = options.backupWindow ?? '03:00-04:00';
+  const maintenanceWindow = options.maintenanceWindow ?? 'sun:05:00-sun:06:00';
+  const windowProblems = [...backupWindowProblems(backupWindow), ...maintenanceWindowProblems(maintenanceWindow)];
+  problems.push(...windowProblems);
+  if (windowProblems.length === 0 && windowsOverlap(backupWindow, maintenanceWindow)) {
+    problems.push(`backup window ${backupWindow} overlaps maintenance window ${maintenanceWindow}, which RDS refuses: move one of them`);
+  }
+  const current = stack.resolve(cfn.backupRetentionPeriod) as number | undefined;
+  if (current !== undefined && current !== category.engineBackupRetentionDays) {
+    problems.push(`backup retention is set to ${current} days, but category ${category.name} keeps ${category.engineBackupRetentionDays}: remove the setting or change engine_backup_retention_days`);
+  }
+  cfn.backupRetentionPeriod = category.engineBackupRetentionDays;
+  cfn.preferredBackupWindow = backupWindow;
+  cfn.preferredMaintenanceWindow = maintenanceWindow;
+  cfn.copyTagsToSnapshot = true;
+  const engine = String(stack.resolve(cfn.engine) ?? '');
+  if (cfn.enableCloudwatchLogsExports === undefined && engine.includes('postgres')) cfn.enableCloudwatchLogsExports = ['postgresql'];
+  if (stack.resolve(cfn.storageEncrypted) !== true || cfn.kmsKeyId === undefined) {
+    problems.push('storage must be encrypted with a customer-managed KMS key (storageEncryptionKey on the L2 construct)');
+  }
+  if (production) {
+    cfn.deletionProtection = true;
+    cfn.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+  }
+  return problems;
 }
 
 /**
@@ -205,6 +263,8 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   const arn = arnOf(cfn);
   plan.addResource(arn, cfn.node.path);
   if (cfn instanceof s3.CfnBucket) keepVersions(resource, cfn, category);
+  const databaseProblems = cfn instanceof rds.CfnDBCluster || cfn instanceof rds.CfnDBInstance ? protectDatabase(cfn, category, options.database ?? {}, policy.production) : [];
+  if (databaseProblems.length > 0) cfn.node.addValidation({ validate: () => databaseProblems });
   let tableAccess: ProtectedRecord['tableAccess'];
   if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
     plan.allowSensitiveTable(arn);
@@ -228,6 +288,8 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
     scheduleIntervalHours: category.scheduleIntervalHours,
     retentionDays: category.retentionDays,
     copyRequired: category.copyDestination !== undefined,
+    ...(cfn instanceof rds.CfnDBCluster || cfn instanceof rds.CfnDBInstance ? { engineBackupRetentionDays: category.engineBackupRetentionDays } : {}),
+    ...(category.continuousBackupDays !== undefined ? { continuousBackupDays: category.continuousBackupDays } : {}),
     coldStorageAfterDays: category.coldStorageAfterDays,
     localVault: category.dedicatedVault ? policy.vaultNames.sensitive : policy.vaultNames.general,
     copyDestination: category.copyDestination?.vaultArn,

@@ -9,6 +9,9 @@ export interface CategoryContext {
   retention_days?: number;
   rpo_hours?: number;
   rto_hours?: number;
+  engine_backup_retention_days?: number;
+  continuous_backup?: boolean;
+  continuous_backup_days?: number;
   start_window_minutes?: number;
   completion_window_minutes?: number;
   lifecycle?: { cold_storage_days?: number | null; delete_after_days?: number };

@@ -37,6 +37,10 @@ export interface CategoryPolicy {
   readonly scheduleIntervalHours: number;
   /** Longest acceptable restore time, in hours. */
   readonly rtoHours: number;
+  /** Days an RDS/Aurora engine keeps its own automated backups (1-35): the point-in-time window. */
+  readonly engineBackupRetentionDays: number;
+  /** Days AWS Backup keeps continuous (point-in-time) backups, when the category asks for them. */
+  readonly continuousBackupDays?: number;
   /** Days after creation that a recovery point is deleted. */
   readonly retentionDays: number;
   /** Days after creation that a recovery point moves to cold storage; undefined for none. */
@@ -69,6 +73,8 @@ export interface RetentionPolicy {
   readonly monitoring: MonitoringSettings;
   /** An organization trail to rely on instead of creating one. */
   readonly organizationTrailArn?: string;
+  /** Production: databases get deletion protection and a final snapshot. */
+  readonly production: boolean;
 }
 
 export interface MonitoringSettings {
@@ -95,6 +101,14 @@ const categorySchema = z.strictObject({
   retention_days: wholeDays(1).optional(),
   rpo_hours: z.number().int().min(1, 'must be at least 1 hour').optional(),
   rto_hours: z.number().min(0.25, 'must be at least a quarter of an hour').max(720, 'must be at most 720 hours').optional(),
+  engine_backup_retention_days: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(35, 'must be at most 35: RDS and Aurora keep their own automated backups 1-35 days; AWS Backup keeps recovery points longer (retention_days)')
+    .optional(),
+  continuous_backup: z.boolean().optional(),
+  continuous_backup_days: z.number().int('must be a whole number of days').min(1, 'must be at least 1').max(35, 'must be at most 35: AWS Backup keeps continuous backups 1-35 days').optional(),
   start_window_minutes: z.number().int().min(60, 'AWS Backup needs a start window of at least 60 minutes').optional(),
   completion_window_minutes: z.number().int().min(120, 'must be at least 120 minutes').optional(),
   lifecycle: lifecycleSchema.optional(),
@@ -121,6 +135,7 @@ const monitoringSchema = z.strictObject({
 
 const environmentSchema = z.strictObject({
   ...accountSettingsShape,
+  production: z.boolean().optional(),
   backup_policies: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -130,6 +145,7 @@ const rootSchema = z.object({
   ssn_backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
   backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name (letters, digits and +=,.@_-, at most 64)').optional(),
   monitoring: monitoringSchema.optional(),
+  production: z.boolean().optional(),
   audit_trail: z
     .strictObject({
       organization_trail_arn: z.string().regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[\w.-]+$/, 'must be a CloudTrail trail ARN (arn:aws:cloudtrail:<region>:<account>:trail/<name>)').optional(),
@@ -149,6 +165,7 @@ export const RETENTION_CONTEXT_KEYS = [
   'ssn_backup_vault_name',
   'backup_role_name',
   'monitoring',
+  'production',
   'audit_trail',
   'backup_policies',
   'environment',
@@ -267,6 +284,9 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
       message: `must be at least 60 minutes longer than start_window_minutes (${startWindowMinutes}) so a job that starts late can still finish`,
     });
   }
+  if (ctx.continuous_backup_days !== undefined && !ctx.continuous_backup) {
+    problems.push({ path: at('continuous_backup_days'), value: ctx.continuous_backup_days, message: 'applies only with continuous_backup: true' });
+  }
   if (ctx.specialized_role !== undefined && !dedicatedVault) {
     problems.push({ path: at('specialized_role'), value: ctx.specialized_role, message: 'applies only to a category with dedicated_vault: true' });
   }
@@ -325,6 +345,8 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
       rpoHours,
       scheduleIntervalHours,
       rtoHours: ctx.rto_hours ?? CATEGORY_FIELD_DEFAULTS.rto_hours,
+      engineBackupRetentionDays: ctx.engine_backup_retention_days ?? Math.min(retentionDays, 35),
+      continuousBackupDays: ctx.continuous_backup ? (ctx.continuous_backup_days ?? 35) : undefined,
       retentionDays,
       coldStorageAfterDays,
       startWindowMinutes,
@@ -440,5 +462,6 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
       freshnessMarginHours: cfg.monitoring?.freshness_margin_hours ?? DEFAULT_FRESHNESS_MARGIN_HOURS,
     },
     organizationTrailArn: cfg.audit_trail?.organization_trail_arn,
+    production: envOverride?.production ?? cfg.production ?? /^prod(uction)?$/.test(cfg.environment ?? ''),
   };
 }

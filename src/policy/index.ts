@@ -13,3 +13,4 @@ export * from './monitoring';
 export * from './audit-events';
 export * from './sensitive-expectations';
 export * from './compliance';
+export * from './windows';

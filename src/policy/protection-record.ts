@@ -23,6 +23,10 @@ export interface ProtectedRecord {
   readonly localVault: string;
   readonly copyDestination?: string;
   readonly sensitive: boolean;
+  /** For a database: days the engine keeps automated backups (its point-in-time window). */
+  readonly engineBackupRetentionDays?: number;
+  /** Days AWS Backup keeps continuous backups, when the category has them. */
+  readonly continuousBackupDays?: number;
   /** The alarm that fires when this resource's recovery points are stale. */
   readonly staleAlarm?: string;
   /** For a locked sensitive table: who may read items, who may scan, who may back up on demand. */

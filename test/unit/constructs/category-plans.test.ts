@@ -120,8 +120,9 @@ describe('resource types', () => {
   it('selects EFS file systems, Aurora clusters and RDS instances by their ARNs', () => {
     const { infra, data } = appWithInfrastructure();
     infra.protect(new efs.CfnFileSystem(data, 'Files', { encrypted: true }), 'critical_data');
-    infra.protect(new rds.CfnDBCluster(data, 'Cluster', { engine: 'aurora-postgresql' }), 'document_storage');
-    infra.protect(new rds.CfnDBInstance(data, 'Instance', { engine: 'postgres', dbInstanceClass: 'db.t4g.micro' }), 'document_storage');
+    const kmsKeyId = 'arn:aws:kms:us-east-1:111111111111:key/0f0e0d0c-0000-4000-8000-000000000000';
+    infra.protect(new rds.CfnDBCluster(data, 'Cluster', { engine: 'aurora-postgresql', storageEncrypted: true, kmsKeyId }), 'document_storage');
+    infra.protect(new rds.CfnDBInstance(data, 'Instance', { engine: 'postgres', dbInstanceClass: 'db.t4g.micro', storageEncrypted: true, kmsKeyId }), 'document_storage');
     const template = Template.fromStack(data);
     const selections = Object.values(template.findResources('AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection);
     const resources = Object.fromEntries(selections.map((s) => [s.SelectionName, s.Resources]));
@@ -165,7 +166,7 @@ describe('protect and exclude refuse what AWS Backup cannot do', () => {
     infra.protect(new s3.Bucket(data, 'ColdBucket', { versioned: true }), 'critical_data');
     infra.protect(new s3.Bucket(data, 'SecretBucket', { versioned: true }), 'ssn_data');
     infra.protect(table(data, 'Typo'), 'critcal_data');
-    infra.protect(new rds.CfnDBCluster(data, 'ColdCluster', { engine: 'aurora-postgresql' }), 'configuration_data');
+    infra.protect(new rds.CfnDBCluster(data, 'ColdCluster', { engine: 'aurora-postgresql', storageEncrypted: true, kmsKeyId: 'k' }), 'configuration_data');
     const message = synthError(app);
     expect(message).toContain("[Data/Unversioned/Resource] AWS Backup backs up only versioned S3 buckets, and this one's versioning is Suspended");
     expect(message).toContain('[Data/ColdBucket/Resource] category critical_data moves recovery points to cold storage after 30 days, which AWS Backup cannot do for the type S3 bucket');
