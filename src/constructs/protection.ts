@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import {
   CATEGORY_TAG,
@@ -24,6 +25,7 @@ import {
   suggestion,
 } from '../policy';
 import { type BackupTargets, CategoryBackupPlans } from './category-plans';
+import { secretRotationProblems } from './secrets';
 
 const records = new WeakMap<CfnResource, ProtectionRecord>();
 
@@ -316,13 +318,18 @@ export function excludeResource(resource: IConstruct, reason: string): void {
 }
 
 /**
- * Fails synth for every stateful resource that is neither protected nor excluded, naming each by
- * its construct path. Added to the app by the backup infrastructure stack.
+ * Fails synth for every stateful resource that is neither protected nor excluded, and every secret
+ * with no rotation, naming each by its construct path. Added to the app by the backup
+ * infrastructure stack.
  */
 export class ProtectionCoverageCheck implements IAspect {
   constructor(private readonly categories: readonly string[]) {}
 
   visit(node: IConstruct): void {
+    if (node instanceof secretsmanager.CfnSecret) {
+      node.node.addValidation({ validate: () => secretRotationProblems(node) });
+      return;
+    }
     if (!(node instanceof CfnResource) || records.has(node)) return;
     const properties = node instanceof rds.CfnDBInstance ? { DBClusterIdentifier: node.dbClusterIdentifier } : undefined;
     if (!isStatefulResource(node.cfnResourceType, properties)) return;

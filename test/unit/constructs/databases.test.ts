@@ -1,11 +1,13 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { RetentionConfigError, parseRetentionPolicy, windowsOverlap } from '../../../src/policy';
+import { acknowledgeUnrotatedSecret, rotateDatabaseCredentials } from '../../../src/constructs/secrets';
 import { BackupInfrastructureStack } from '../../../src/stacks/backup-infrastructure-stack';
 import { REFERENCE_CONTEXT, synthError, tempDir } from '../../support/apps';
 
@@ -35,7 +37,9 @@ const cluster = (s: ReturnType<typeof setup>, id = 'Cluster', encrypted = true) 
 describe('protect() on PostgreSQL databases', () => {
   it('applies the category to an Aurora cluster: engine retention, windows, tags to snapshots, logs, and continuous backup in the plan', () => {
     const s = setup();
-    s.infra.protect(cluster(s), 'postgres_data', { database: { backupWindow: '02:00-03:00', maintenanceWindow: 'sat:04:00-sat:05:00' } });
+    const db = cluster(s);
+    s.infra.protect(db, 'postgres_data', { database: { backupWindow: '02:00-03:00', maintenanceWindow: 'sat:04:00-sat:05:00' } });
+    rotateDatabaseCredentials(db, s.vpc);
     const t = Template.fromStack(s.data);
     t.hasResourceProperties('AWS::RDS::DBCluster', {
       BackupRetentionPeriod: 30,
@@ -61,7 +65,9 @@ describe('protect() on PostgreSQL databases', () => {
       storageEncryptionKey: s.key,
     });
     s.infra.protect(instance, 'postgres_data');
+    rotateDatabaseCredentials(instance, s.vpc, { everyDays: 14 });
     const t = Template.fromStack(s.data);
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(14 days)' } });
     t.hasResourceProperties('AWS::RDS::DBInstance', {
       BackupRetentionPeriod: 30,
       PreferredBackupWindow: '03:00-04:00',
@@ -117,5 +123,30 @@ describe('protect() on PostgreSQL databases', () => {
     ['23:00-23:45', 'sun:23:30-mon:00:30', true],
   ])('backup %s and maintenance %s overlap: %s', (backupWindow, maintenanceWindow, expected) => {
     expect(windowsOverlap(backupWindow, maintenanceWindow)).toBe(expected);
+  });
+});
+
+describe('database credentials', () => {
+  it('rotates a database secret with hosted rotation every 30 days, and lets the rotation reach the database', () => {
+    const s = setup();
+    const db = cluster(s);
+    s.infra.protect(db, 'postgres_data');
+    rotateDatabaseCredentials(db, s.vpc);
+    const t = Template.fromStack(s.data);
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: Match.objectLike({ RotationType: 'PostgreSQLSingleUser' }),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+    expect(() => s.app.synth()).not.toThrow();
+  });
+
+  it('fails synth for a secret without rotation, unless acknowledged with a reason', () => {
+    const s = setup();
+    new secretsmanager.Secret(s.data, 'ApiKey');
+    const skipped = new secretsmanager.Secret(s.data, 'Vendor');
+    acknowledgeUnrotatedSecret(skipped, 'issued by the vendor, who rotates it yearly by hand');
+    const message = synthError(s.app);
+    expect(message).toContain('[Db/ApiKey/Resource] secret Db/ApiKey/Resource has no rotation');
+    expect(message).not.toContain('Db/Vendor');
   });
 });

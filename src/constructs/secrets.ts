@@ -1,0 +1,56 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+
+/** Days between rotations of database credentials unless told otherwise. */
+export const DEFAULT_ROTATION_DAYS = 30;
+
+export interface DatabaseRotationProps {
+  /** Days between rotations. @default 30 */
+  readonly everyDays?: number;
+  /** Subnets of the rotation function. @default the database's subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/**
+ * Rotates a PostgreSQL database's generated credentials with Secrets Manager's hosted rotation
+ * (a function Secrets Manager deploys and maintains), and lets it reach the database.
+ */
+export function rotateDatabaseCredentials(database: rds.DatabaseCluster | rds.DatabaseInstance, vpc: ec2.IVpc, props: DatabaseRotationProps = {}): secretsmanager.RotationSchedule {
+  const secret = database.secret;
+  if (!secret) throw new Error(`rotateDatabaseCredentials(${database.node.path}): the database has no generated secret to rotate`);
+  const hostedRotation = secretsmanager.HostedRotation.postgreSqlSingleUser({ vpc, vpcSubnets: props.vpcSubnets });
+  const schedule = secret.addRotationSchedule('Rotation', { hostedRotation, automaticallyAfter: Duration.days(props.everyDays ?? DEFAULT_ROTATION_DAYS) });
+  database.connections.allowDefaultPortFrom(hostedRotation);
+  return schedule;
+}
+
+const acknowledged = new WeakMap<IConstruct, string>();
+
+/** Declares a secret deliberately not rotated, and why (the coverage check then lets it pass). */
+export function acknowledgeUnrotatedSecret(secret: secretsmanager.ISecret, reason: string): void {
+  if (!reason || reason.trim().length < 10) throw new Error(`acknowledgeUnrotatedSecret(${secret.node.path}): give a written reason of at least 10 characters`);
+  const cfn = secret.node.defaultChild;
+  acknowledged.set(cfn ?? secret, reason.trim());
+}
+
+/** Problems of a secret with no rotation schedule, found at synth. */
+export function secretRotationProblems(secret: secretsmanager.CfnSecret): string[] {
+  if (acknowledged.has(secret)) return [];
+  const stack = Stack.of(secret);
+  const id = stack.getLogicalId(secret);
+  const inStack = stack.node.findAll();
+  const refOf = (value: unknown) => (stack.resolve(value) as { Ref?: string } | undefined)?.Ref;
+  // A database's generated secret is rotated through its target attachment, which names the secret.
+  const attachments = new Map(inStack.flatMap((c) => (c instanceof secretsmanager.CfnSecretTargetAttachment ? [[stack.getLogicalId(c), refOf(c.secretId)] as const] : [])));
+  const rotated = inStack.some((c) => {
+    if (!(c instanceof secretsmanager.CfnRotationSchedule)) return false;
+    const target = refOf(c.secretId);
+    return target === id || (target !== undefined && attachments.get(target) === id);
+  });
+  return rotated
+    ? []
+    : [`secret ${secret.node.path} has no rotation: rotate it (rotateDatabaseCredentials, or addRotationSchedule with hosted rotation, every ${DEFAULT_ROTATION_DAYS} days by default) or acknowledgeUnrotatedSecret(secret, reason)`];
+}
