@@ -4,6 +4,7 @@ import { breakGlassCommand } from './commands/break-glass';
 import { doctorCommand } from './commands/doctor';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
+import { restoreCommand } from './commands/restore';
 import { reviewCommand } from './commands/review';
 import { statusCommand } from './commands/status';
 import { runApp } from './run-app';
@@ -17,7 +18,8 @@ export function buildProgram(): Command {
     .addCommand(breakGlassCommand())
     .addCommand(doctorCommand())
     .addCommand(statusCommand())
-    .addCommand(reviewCommand());
+    .addCommand(reviewCommand())
+    .addCommand(restoreCommand());
 }
 
 /** Runs the command line with the process's arguments. */
