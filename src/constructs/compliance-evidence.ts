@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { type FrameworkSpec, type RetentionPolicy, complianceFrameworks, complianceQuotaProblems } from '../policy';
 import { CategoryBackupPlan } from './category-plans';
+import { acknowledge } from './nag';
 
 /** Audit Manager's report templates delivered daily: jobs of each kind, and control compliance. */
 export const JOB_REPORT_TEMPLATES = ['BACKUP_JOB_REPORT', 'COPY_JOB_REPORT', 'RESTORE_JOB_REPORT'] as const;
@@ -56,6 +57,18 @@ export class ComplianceEvidence extends Construct {
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(2555) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledge(
+      this.bucket,
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Kept by AWS Backup, with copies in the backup account (compliance_reports category), rather than by replication.' },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'SSE-S3, the encryption AWS Backup Audit Manager report delivery is documented with.' },
+    );
+    if (this.accessLogBucket) {
+      acknowledge(
+        this.accessLogBucket,
+        { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Server access logs: operational records kept by lifecycle, not replicated.' },
+        { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'S3 server access logging delivers only to buckets encrypted with SSE-S3.' },
+      );
+    }
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowBackupAuditManagerReports',

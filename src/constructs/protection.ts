@@ -25,6 +25,7 @@ import {
   suggestion,
 } from '../policy';
 import { type BackupTargets, CategoryBackupPlans } from './category-plans';
+import { acknowledge } from './nag';
 import { secretRotationProblems } from './secrets';
 
 const records = new WeakMap<CfnResource, ProtectionRecord>();
@@ -265,6 +266,17 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   const arn = arnOf(cfn);
   plan.addResource(arn, cfn.node.path);
   if (cfn instanceof s3.CfnBucket) keepVersions(resource, cfn, category);
+  if (cfn instanceof s3.CfnBucket && category.copyDestination) {
+    acknowledge(cfn, {
+      id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
+      reason: `AWS Backup keeps copies of this bucket in another account and Region (${category.name} copies to ${category.copyDestination.vaultArn}).`,
+    });
+  }
+  if (cfn instanceof rds.CfnDBCluster) {
+    for (const member of resource.node.findAll().filter((c) => c instanceof rds.CfnDBInstance)) {
+      acknowledge(member, { id: 'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan', reason: 'A member of an Aurora cluster: AWS Backup protects the cluster as a whole.' });
+    }
+  }
   const databaseProblems = cfn instanceof rds.CfnDBCluster || cfn instanceof rds.CfnDBInstance ? protectDatabase(cfn, category, options.database ?? {}, policy.production) : [];
   if (databaseProblems.length > 0) cfn.node.addValidation({ validate: () => databaseProblems });
   let tableAccess: ProtectedRecord['tableAccess'];

@@ -40,15 +40,16 @@ export function acknowledgeUnrotatedSecret(secret: secretsmanager.ISecret, reaso
 export function secretRotationProblems(secret: secretsmanager.CfnSecret): string[] {
   if (acknowledged.has(secret)) return [];
   const stack = Stack.of(secret);
-  const id = stack.getLogicalId(secret);
+  // Compare references as the stack renders them: logical ids may be overridden until synth.
+  const ref = (value: unknown) => JSON.stringify(stack.resolve(value));
+  const id = ref(secret.ref);
   const inStack = stack.node.findAll();
-  const refOf = (value: unknown) => (stack.resolve(value) as { Ref?: string } | undefined)?.Ref;
   // A database's generated secret is rotated through its target attachment, which names the secret.
-  const attachments = new Map(inStack.flatMap((c) => (c instanceof secretsmanager.CfnSecretTargetAttachment ? [[stack.getLogicalId(c), refOf(c.secretId)] as const] : [])));
+  const attachments = new Map(inStack.flatMap((c) => (c instanceof secretsmanager.CfnSecretTargetAttachment ? [[ref(c.ref), ref(c.secretId)] as const] : [])));
   const rotated = inStack.some((c) => {
     if (!(c instanceof secretsmanager.CfnRotationSchedule)) return false;
-    const target = refOf(c.secretId);
-    return target === id || (target !== undefined && attachments.get(target) === id);
+    const target = ref(c.secretId);
+    return target === id || attachments.get(target) === id;
   });
   return rotated
     ? []

@@ -2,12 +2,20 @@ import Table from 'cli-table3';
 import { parseBackupVaultArn } from '../policy';
 import type { ProtectionReport, ReportRow } from './protection-report';
 
-const HEADERS = ['Resource', 'Type', 'Status', 'Category / exclusion reason', 'Schedule (UTC)', 'RPO', 'Keep', 'Cold', 'Local vault', 'Copy to (account, Region)', 'Stale alarm'];
+const HEADERS = ['Resource', 'Type', 'Status', 'Category / exclusion reason', 'Schedule (UTC)', 'RPO', 'Keep', 'Cold', 'Local vault', 'Copy to (account, Region)', 'Point in time', 'Stale alarm'];
 
 function copyTarget(arn: string | undefined): string {
   if (!arn) return '-';
   const vault = parseBackupVaultArn(arn);
   return vault ? `${vault.vaultName} (${vault.account}, ${vault.region})` : arn;
+}
+
+function pointInTime(row: ReportRow): string {
+  const parts = [
+    ...(row.engineBackupRetentionDays !== undefined ? [`engine ${row.engineBackupRetentionDays} d`] : []),
+    ...(row.continuousBackupDays !== undefined ? [`AWS Backup ${row.continuousBackupDays} d`] : []),
+  ];
+  return parts.length ? parts.join(', ') : '-';
 }
 
 function cells(row: ReportRow): string[] {
@@ -23,6 +31,7 @@ function cells(row: ReportRow): string[] {
     days(row.coldStorageAfterDays),
     row.localVault ?? '-',
     copyTarget(row.copyDestination),
+    pointInTime(row),
     row.staleAlarm ?? '-',
   ];
 }
@@ -58,7 +67,7 @@ export function formatTable(report: ProtectionReport): string {
     style: { head: [], border: [] },
     wordWrap: true,
     wrapOnWordBoundary: true,
-    colWidths: [30, 11, 13, 30, 19, 6, 8, 6, 31, 31, 24],
+    colWidths: [30, 11, 13, 30, 19, 6, 8, 6, 31, 31, 14, 24],
   });
   for (const row of report.rows) table.push(cells(row));
   const access = accessTables(report);

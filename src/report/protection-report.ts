@@ -26,6 +26,10 @@ export interface ReportRow {
   readonly copyDestination?: string;
   /** The alarm that fires when the resource's recovery points are stale. */
   readonly staleAlarm?: string;
+  /** For a database: days the engine keeps its own automated backups. */
+  readonly engineBackupRetentionDays?: number;
+  /** Days AWS Backup keeps continuous (point-in-time) backups. */
+  readonly continuousBackupDays?: number;
   readonly reason?: string;
 }
 
@@ -81,7 +85,7 @@ export function reportRows(stack: string, template: Template): ReportRow[] {
     if (!record) rows.push({ ...base, status: 'unprotected' });
     else if (record.status === 'excluded') rows.push({ ...base, status: 'excluded', reason: record.reason });
     else {
-      const { status, sensitive: _sensitive, tableAccess: _access, ...details } = record;
+      const { status, sensitive: _sensitive, tableAccess: _access, copyRequired: _copy, scheduleIntervalHours: _interval, ...details } = record;
       rows.push({ ...base, status, ...details });
     }
   }

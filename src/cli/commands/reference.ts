@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
+import { createPostgresServiceApp } from '../../../apps/postgres-service/app';
 import { createReferenceApp } from '../../../apps/reference/app';
 import type { BackupAccountStack } from '../../stacks/backup-account-stack';
 import { protectionReport } from '../../report/protection-report';
@@ -10,13 +11,19 @@ import { renderReport, writeJsonReport } from './report';
 
 const REFERENCE_APP_DIR = resolve(__dirname, '../../../apps/reference');
 const BACKUP_ACCOUNT_APP_DIR = resolve(__dirname, '../../../apps/backup-account');
+const POSTGRES_APP_DIR = resolve(__dirname, '../../../apps/postgres-service');
+
+// Path metadata is what `cdk synth` adds by default; the report names resources by it.
+const offline = (dir: string) => ({ ...cdkJsonContext(dir), 'aws:cdk:enable-path-metadata': true });
 
 /** Synthesizes the reference app offline, with the example context in its cdk.json. */
 export function synthReferenceApp(outdir: string): string {
-  // Path metadata is what `cdk synth` adds by default; the report names resources by it.
-  const context = { ...cdkJsonContext(REFERENCE_APP_DIR), 'aws:cdk:enable-path-metadata': true };
-  const app = createReferenceApp({ context, outdir });
-  return app.synth().directory;
+  return createReferenceApp({ context: offline(REFERENCE_APP_DIR), outdir }).synth().directory;
+}
+
+/** Synthesizes the PostgreSQL service app offline, with the example context in its cdk.json. */
+export function synthPostgresServiceApp(outdir: string): string {
+  return createPostgresServiceApp({ context: offline(POSTGRES_APP_DIR), outdir }).synth().directory;
 }
 
 /** Synthesizes the backup account app offline, with its cdk.context.example.json, and describes what it deploys. */
@@ -43,6 +50,11 @@ export function referenceCommand(): Command {
       process.stdout.write(`Reference app synthesized to ${assembly}\n\n${renderReport(report, 'table')}\n`);
       const jsonFile = join(options.outdir, 'protection-report.json');
       writeJsonReport(report, jsonFile);
-      process.stdout.write(`Report written to ${jsonFile}\n\n${synthBackupAccountApp(join(options.outdir, 'backup-account')).summary}\n`);
+      process.stdout.write(`Report written to ${jsonFile}\n`);
+      const postgres = synthPostgresServiceApp(join(options.outdir, 'postgres-service'));
+      const postgresReport = protectionReport(postgres);
+      process.stdout.write(`\nPostgreSQL service app synthesized to ${postgres}\n\n${renderReport(postgresReport, 'table')}\n`);
+      writeJsonReport(postgresReport, join(options.outdir, 'postgres-service', 'protection-report.json'));
+      process.stdout.write(`\n${synthBackupAccountApp(join(options.outdir, 'backup-account')).summary}\n`);
     });
 }
