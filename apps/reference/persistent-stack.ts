@@ -1,10 +1,13 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
 import { exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
 
 /**
@@ -67,6 +70,27 @@ export class PersistentStack extends Stack {
     protect(bucket('ProviderUsersBucket'), 'document_storage');
     exclude(bucket('BulkUploadsBucket'), 'transitory: bulk upload files are processed into the provider table within minutes, then deleted');
     exclude(bucket('TransactionReportsBucket'), 'derived reports, regenerated from the transaction history table');
+
+    // The licensing database: Aurora PostgreSQL, kept like the records it holds, with point-in-time restore.
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      flowLogs: { all: {} },
+    });
+    const databaseKey = new kms.Key(this, 'DatabaseKey', { enableKeyRotation: true, description: 'Encrypts the licensing database' });
+    const database = new rds.DatabaseCluster(this, 'LicensingDatabase', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+      writer: rds.ClusterInstance.serverlessV2('Writer'),
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      storageEncryptionKey: databaseKey,
+      iamAuthentication: true,
+      port: 5433,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+    });
+    protect(database, 'relational_data');
+    rotateDatabaseCredentials(database, vpc);
 
     const userPool = (name: string) => {
       const pool = new cognito.UserPool(this, name, {

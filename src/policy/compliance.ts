@@ -25,7 +25,9 @@ const param = (ParameterName: string, value: string | number) => ({ ParameterNam
 
 /**
  * One framework per category, its controls scoped to the resources (and plans) tagged with the
- * category, plus one framework for what holds across categories.
+ * category, plus one framework for what holds across categories. Retention is checked on the plans
+ * (BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK), not again per recovery point, to leave room in
+ * the 50-controls quota for more categories.
  */
 export function complianceFrameworks(policy: RetentionPolicy, options: { environmentRegion?: string } = {}): FrameworkSpec[] {
   const frameworks: FrameworkSpec[] = Object.values(policy.categories).map((category) => {
@@ -42,7 +44,6 @@ export function complianceFrameworks(policy: RetentionPolicy, options: { environ
         ControlInputParameters: [param('recoveryPointAgeUnit', 'hours'), param('recoveryPointAgeValue', category.rpoHours + policy.monitoring.freshnessMarginHours)],
         ControlScope: scope,
       },
-      { ControlName: 'BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK', ControlInputParameters: [param('requiredRetentionDays', category.retentionDays)], ControlScope: scope },
       { ControlName: 'RESTORE_TIME_FOR_RESOURCES_MEET_TARGET', ControlInputParameters: [param('maxRestoreTime', Math.round(category.rtoHours * 60))], ControlScope: scope },
     ];
     const destination = category.copyDestination;

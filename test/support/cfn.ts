@@ -55,6 +55,8 @@ function getAtt(d: Deployment, logicalId: string, attribute: string): string {
   const { type, props } = findResource(d, logicalId);
   if (attribute === 'BackupVaultName') return physicalName(type, resolve(d, props), logicalId);
   if (attribute === 'BackupPlanId') return `plan-${logicalId.toLowerCase()}`;
+  if (attribute === 'DBClusterArn') return `arn:aws:rds:${d.region}:${d.account}:cluster:${logicalId.toLowerCase()}`;
+  if (attribute === 'DBInstanceArn') return `arn:aws:rds:${d.region}:${d.account}:db:${logicalId.toLowerCase()}`;
   if (attribute === 'FrameworkArn') return `arn:aws:backup:${d.region}:${d.account}:framework:${logicalId}`;
   throw new Error(`no rule for Fn::GetAtt ${logicalId}.${attribute}`);
 }

@@ -5,6 +5,9 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
+      // A file that failed outside its tests (a hook, an import) counts as a failure, not as skips.
+      const testsFailed = module.children.allTests('failed');
+      if (module.state() === 'failed' && [...testsFailed].length === 0) counts.failed++;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') counts.passed++;

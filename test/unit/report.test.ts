@@ -24,7 +24,7 @@ describe('protection report', () => {
   });
 
   it('lists every stateful resource of the reference app with its category or reason', () => {
-    expect(report.summary).toEqual({ protected: 9, excluded: 6, unprotected: 0 });
+    expect(report.summary).toEqual({ protected: 10, excluded: 6, unprotected: 0 });
     const byPath = Object.fromEntries(report.rows.map((r) => [r.path, r]));
     expect(byPath['Persistent/SSNTable']).toMatchObject({
       status: 'protected',
@@ -42,10 +42,11 @@ describe('protection report', () => {
     expect(byPath['Persistent/StaffUsers']).toMatchObject({ status: 'excluded', resourceType: 'Cognito user pool' });
     expect(byPath['BackupInfrastructure/AuditTrail/Logs']).toMatchObject({ status: 'protected', category: 'audit_logs', retentionDays: 2555 });
     expect(byPath['BackupInfrastructure/AuditTrail/AccessLogs']).toMatchObject({ status: 'excluded' });
+    expect(byPath['Persistent/LicensingDatabase']).toMatchObject({ status: 'protected', category: 'relational_data', retentionDays: 2555, engineBackupRetentionDays: 35, continuousBackupDays: 35 });
   });
 
   it('prints a table and Markdown with the summary', () => {
-    expect(formatTable(report)).toContain('15 stateful resources: 9 protected, 6 excluded with a reason, 0 unprotected');
+    expect(formatTable(report)).toContain('16 stateful resources: 10 protected, 6 excluded with a reason, 0 unprotected');
     const markdown = formatMarkdown(report);
     expect(markdown).toContain('| Persistent/SSNTable | DynamoDB table | protected | ssn_data | cron(0 2 * * ? *) | 24 h | 2555 d | 30 d | CompactConnectBackupVault-SSN | CompactConnectBackupVault-SSN (222222222222, us-west-2) |');
   });
@@ -95,9 +96,9 @@ describe('command line', () => {
     const outdir = tempDir('start');
     const result = cli(['reference', '--outdir', outdir], { AWS_ACCESS_KEY_ID: '', AWS_PROFILE: 'no-such-profile' });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('15 stateful resources: 9 protected, 6 excluded with a reason, 0 unprotected');
+    expect(result.stdout).toContain('16 stateful resources: 10 protected, 6 excluded with a reason, 0 unprotected');
     const json = JSON.parse(readFileSync(join(outdir, 'protection-report.json'), 'utf8')) as ProtectionReport;
-    expect(json.rows).toHaveLength(15);
+    expect(json.rows).toHaveLength(16);
     expect(result.stdout).toContain('Backup account app synthesized to');
     expect(result.stdout).toContain('copies accepted from 111111111111 in organization o-exampleorg1');
     expect(existsSync(join(outdir, 'backup-account', 'BackupAccountStack.template.json'))).toBe(true);

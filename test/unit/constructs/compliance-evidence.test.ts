@@ -15,12 +15,12 @@ describe('compliance evidence (AWS Backup Audit Manager)', () => {
     const d = synthesize(referenceApp());
     const frameworks = frameworksOf(d);
     expect(frameworks.map((f) => f.FrameworkName).sort()).toEqual(
-      ['all_categories', 'audit_logs', 'compliance_reports', 'configuration_data', 'critical_data', 'document_storage', 'ssn_data'].map((n) => `BackupInfrastructure_${n}`),
+      ['all_categories', 'audit_logs', 'compliance_reports', 'configuration_data', 'critical_data', 'document_storage', 'relational_data', 'ssn_data'].map((n) => `BackupInfrastructure_${n}`),
     );
     const critical = frameworks.find((f) => f.FrameworkName === 'BackupInfrastructure_critical_data')!;
     expect(params(control(critical, 'BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK'))).toEqual({ requiredFrequencyUnit: 'hours', requiredFrequencyValue: '24', requiredRetentionDays: '2555' });
     expect(params(control(critical, 'BACKUP_LAST_RECOVERY_POINT_CREATED'))).toEqual({ recoveryPointAgeUnit: 'hours', recoveryPointAgeValue: '25' });
-    expect(params(control(critical, 'BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK'))).toEqual({ requiredRetentionDays: '2555' });
+    expect(control(critical, 'BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK')).toBeUndefined();
     expect(params(control(critical, 'RESTORE_TIME_FOR_RESOURCES_MEET_TARGET'))).toEqual({ maxRestoreTime: '240' });
     expect(params(control(critical, 'BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT'))).toEqual({ crossAccountList: '222222222222' });
     expect(params(control(critical, 'BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION'))).toEqual({ crossRegionList: 'us-west-2' });
@@ -52,7 +52,7 @@ describe('compliance evidence (AWS Backup Audit Manager)', () => {
     const plans = Object.values(resources).filter((r) => r.Type === 'AWS::Backup::ReportPlan').map((r) => resolve(d, r.Properties));
     expect(plans.map((p) => p.ReportSetting.ReportTemplate).sort()).toEqual(['BACKUP_JOB_REPORT', 'CONTROL_COMPLIANCE_REPORT', 'COPY_JOB_REPORT', 'RESTORE_JOB_REPORT']);
     const compliance = plans.find((p) => p.ReportSetting.ReportTemplate === 'CONTROL_COMPLIANCE_REPORT');
-    expect(compliance.ReportSetting.FrameworkArns).toHaveLength(7);
+    expect(compliance.ReportSetting.FrameworkArns).toHaveLength(8);
     const [bucketId, bucket] = Object.entries(resources).find(([id, r]) => id.startsWith('ComplianceReports') && r.Type === 'AWS::S3::Bucket')!;
     expect(plans[0].ReportDeliveryChannel).toMatchObject({ S3BucketName: bucketId.toLowerCase(), Formats: ['CSV', 'JSON'] });
     expect(bucket.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
@@ -62,7 +62,7 @@ describe('compliance evidence (AWS Backup Audit Manager)', () => {
   });
 
   it("refuses, before AWS would, more controls than Audit Manager's 50 per account and Region", () => {
-    const many = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`extra_${i}`, { retention_days: 400 }]));
+    const many = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`extra_${i}`, { retention_days: 400 }]));
     const policy = parseRetentionPolicy({ ...REFERENCE_CONTEXT, backup_policies: { ...(REFERENCE_CONTEXT.backup_policies as object), ...many } });
     expect(complianceQuotaProblems(complianceFrameworks(policy))).toEqual([
       expect.stringMatching(/^the compliance frameworks use \d+ controls, over AWS Backup Audit Manager's 50 per account and Region/),

@@ -12,7 +12,7 @@ describe('coverage check', () => {
     new dynamodb.Table(persistent, 'LicenseHistoryTable', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
     const message = synthError(app);
     expect(message).toContain('[Persistent/LicenseHistoryTable/Resource] DynamoDB table Persistent/LicenseHistoryTable/Resource is neither protected nor excluded');
-    expect(message).toContain('protect it with a category (critical_data, ssn_data, configuration_data, document_storage, export_data, audit_logs, compliance_reports) or exclude it with a written reason');
+    expect(message).toContain('protect it with a category (critical_data, ssn_data, configuration_data, document_storage, export_data, audit_logs, compliance_reports, relational_data) or exclude it with a written reason');
   });
 
   it('names every unclassified resource in one failure, in any stack of the app', () => {

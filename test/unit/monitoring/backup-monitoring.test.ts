@@ -112,7 +112,7 @@ describe('BackupMonitoring in the environment stack', () => {
   it('alarms per category on stale recovery points, the sensitive one to the sensitive topic', () => {
     const stale = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === FRESHNESS_METRICS.staleResources);
     const byCategory = Object.fromEntries(stale.map(([, a]) => [a.Properties!.Dimensions.find((x: { Name: string }) => x.Name === 'Category').Value, a.Properties!]));
-    expect(Object.keys(byCategory).sort()).toEqual(['audit_logs', 'compliance_reports', 'configuration_data', 'critical_data', 'document_storage', 'export_data', 'ssn_data']);
+    expect(Object.keys(byCategory).sort()).toEqual(['audit_logs', 'compliance_reports', 'configuration_data', 'critical_data', 'document_storage', 'export_data', 'relational_data', 'ssn_data']);
     expect(byCategory.critical_data).toMatchObject({
       AlarmName: 'BackupInfrastructure-stale-critical_data',
       Namespace: 'RetentionKit',
