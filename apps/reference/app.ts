@@ -1,4 +1,5 @@
-import { App, type AppProps, type Environment } from 'aws-cdk-lib';
+import { App, type AppProps } from 'aws-cdk-lib';
+import { environmentFromContext } from '../../src/constructs/context';
 import { BackupInfrastructureStack } from '../../src/stacks/backup-infrastructure-stack';
 import { PersistentStack } from './persistent-stack';
 
@@ -9,9 +10,7 @@ import { PersistentStack } from './persistent-stack';
  */
 export function createReferenceApp(props: AppProps = {}): App {
   const app = new App(props);
-  const account = app.node.tryGetContext('environment_account_id') as string | undefined;
-  const region = app.node.tryGetContext('environment_region') as string | undefined;
-  const env: Environment | undefined = account && region ? { account, region } : undefined;
+  const env = environmentFromContext(app);
   new BackupInfrastructureStack(app, 'BackupInfrastructure', { env });
   new PersistentStack(app, 'Persistent', { env });
   return app;

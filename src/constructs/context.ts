@@ -16,3 +16,10 @@ export function retentionContext(scope: Construct, keys: readonly string[]): Rec
   return context;
 }
 
+
+/** The account and Region an app deploys to, from `environment_account_id` and `environment_region` in context (undefined: environment-agnostic). */
+export function environmentFromContext(scope: Construct): { account: string; region: string } | undefined {
+  const account = scope.node.tryGetContext('environment_account_id') as string | undefined;
+  const region = scope.node.tryGetContext('environment_region') as string | undefined;
+  return account && region ? { account, region } : undefined;
+}
