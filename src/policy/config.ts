@@ -353,7 +353,7 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
       completionWindowMinutes,
       dedicatedVault,
       enhancedMonitoring: ctx.enhanced_monitoring ?? CATEGORY_FIELD_DEFAULTS.enhanced_monitoring,
-      specializedRole: dedicatedVault ? (ctx.specialized_role ?? BUILT_IN_CATEGORIES.ssn_data.specialized_role) : undefined,
+      specializedRole: dedicatedVault ? (ctx.specialized_role ?? DEFAULT_ROLE_NAMES.sensitive) : undefined,
       copyDestination,
     },
   };

@@ -4,6 +4,7 @@
  */
 import { backupVaultArn, defaultKeyAlias, roleArn } from './arns';
 import type { BackupAccountConfig } from './backup-account-config';
+import { DEFAULT_ROLE_NAMES } from './categories';
 import type { RetentionPolicy } from './config';
 import {
   type PolicyStatementJson,
@@ -33,7 +34,7 @@ export const SENSITIVE_ROLE_POLICY_NAME = 'SensitiveBackup';
 
 export function environmentExpectations(policy: RetentionPolicy, account: string, region: string): SensitiveExpectations {
   const sensitive = Object.values(policy.categories).filter((c) => c.dedicatedVault);
-  const roleName = sensitive[0]?.specializedRole ?? 'CompactConnect-SSNBackupRole';
+  const roleName = sensitive[0]?.specializedRole ?? DEFAULT_ROLE_NAMES.sensitive;
   const targets = [...new Set(sensitive.flatMap((c) => (c.copyDestination ? [c.copyDestination.vaultArn] : [])))];
   const destination = sensitive.find((c) => c.copyDestination)?.copyDestination;
   const vaultName = policy.vaultNames.sensitive;

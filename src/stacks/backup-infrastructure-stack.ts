@@ -11,7 +11,7 @@ import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import { type ProtectOptions, ProtectionCoverageCheck, excludeResource, protectResource } from '../constructs/protection';
 import { SensitiveAuditTrail } from '../constructs/sensitive-audit-trail';
 import {
-  BUILT_IN_CATEGORIES,
+  DEFAULT_ROLE_NAMES,
   type CategoryPolicy,
   type RetentionPolicy,
   copyTargetDenyStatement,
@@ -104,7 +104,7 @@ export class BackupInfrastructureStack extends Stack implements BackupTargets {
     }).role;
 
     const sensitiveCategory = Object.values(this.policy.categories).find((c) => c.dedicatedVault);
-    const roleName = sensitiveCategory?.specializedRole ?? BUILT_IN_CATEGORIES.ssn_data.specialized_role;
+    const roleName = sensitiveCategory?.specializedRole ?? DEFAULT_ROLE_NAMES.sensitive;
     const destination = sensitiveCategory?.copyDestination;
     this.sensitiveVault = new EncryptedBackupVault(this, 'SensitiveVault', {
       vaultName: vaultNames.sensitive,
