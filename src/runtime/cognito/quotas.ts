@@ -1,0 +1,76 @@
+/**
+ * Cognito user-pool request-rate quotas, from the "API operation categories and request rate
+ * quotas" table of the Amazon Cognito Developer Guide. A quota is per account and Region, shared
+ * by every caller of the category, so the toolkit's calls stay within it by default and can be
+ * set lower (to leave room for the application) or higher (after an increase).
+ */
+export type CognitoQuotaCategory =
+  | 'UserCreation'
+  | 'UserList'
+  | 'UserPoolRead'
+  | 'UserPoolResourceRead'
+  | 'UserPoolResourceUpdate'
+  | 'UserResourceRead'
+  | 'UserResourceUpdate'
+  | 'UserRead'
+  | 'UserUpdate'
+  | 'UserPoolUpdate';
+
+/** Default quota, in requests per second, per category. */
+export const COGNITO_DEFAULT_QUOTAS: Readonly<Record<CognitoQuotaCategory, number>> = {
+  UserCreation: 50,
+  UserList: 30,
+  UserPoolRead: 15,
+  UserPoolResourceRead: 20,
+  UserPoolResourceUpdate: 15,
+  UserResourceRead: 50,
+  UserResourceUpdate: 25,
+  UserRead: 120,
+  UserUpdate: 25,
+  UserPoolUpdate: 15,
+};
+
+/**
+ * Categories marked with an asterisk in the table also cap each operation at 5 requests per
+ * second for a single user pool.
+ */
+export const PER_POOL_OPERATION_LIMIT = 5;
+const PER_POOL_LIMITED: ReadonlySet<CognitoQuotaCategory> = new Set(['UserPoolResourceRead', 'UserPoolResourceUpdate']);
+
+/** The category each operation the toolkit calls is counted under. */
+export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> = {
+  ListUsers: 'UserList',
+  ListUsersInGroup: 'UserList',
+  DescribeUserPool: 'UserPoolRead',
+  GetUserPoolMfaConfig: 'UserPoolRead',
+  ListGroups: 'UserPoolResourceRead',
+  GetCSVHeader: 'UserPoolRead',
+  CreateGroup: 'UserPoolResourceUpdate',
+  AdminCreateUser: 'UserCreation',
+  AdminGetUser: 'UserRead',
+  AdminListGroupsForUser: 'UserResourceRead',
+  AdminAddUserToGroup: 'UserResourceUpdate',
+  AdminDisableUser: 'UserUpdate',
+  AdminUpdateUserAttributes: 'UserUpdate',
+};
+
+/** Requests per second the toolkit allows itself for one operation on one pool. */
+export function operationRate(operation: string, overrides: Partial<Record<CognitoQuotaCategory, number>> = {}): number {
+  const category = OPERATION_CATEGORY[operation];
+  if (!category) throw new Error(`no Cognito quota category is known for ${operation}`);
+  const categoryRate = overrides[category] ?? COGNITO_DEFAULT_QUOTAS[category];
+  return PER_POOL_LIMITED.has(category) ? Math.min(categoryRate, PER_POOL_OPERATION_LIMIT) : categoryRate;
+}
+
+/**
+ * Seconds that `calls` (operation name to count) need at the quotas: each category's calls at its
+ * rate, categories in parallel, so the slowest category bounds the time.
+ */
+export function quotaBoundSeconds(calls: Readonly<Record<string, number>>, overrides: Partial<Record<CognitoQuotaCategory, number>> = {}): number {
+  const perCategory = new Map<string, number>();
+  for (const [operation, count] of Object.entries(calls)) {
+    const key = OPERATION_CATEGORY[operation] ?? operation;
+    perCategory.set(key, (perCategory.get(key) ?? 0) + count / operationRate(operation, overrides));
+  }
+  return Math.max(0, ...perCategory.values());
+}

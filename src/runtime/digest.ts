@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+
+const MODULUS = 1n << 256n;
+
+/**
+ * An order-independent checksum of a set of records: the sum, modulo 2^256, of each record's
+ * SHA-256. Independent of order and of how the records were split into files or pages, so two
+ * copies of the same data agree however they were written; a lost or duplicated record changes
+ * it. Its state is one number, so it survives a checkpoint.
+ */
+export class SumDigest {
+  private sum: bigint;
+  private records: number;
+
+  constructor(hex = '0', count = 0) {
+    this.sum = BigInt(`0x${hex}`) % MODULUS;
+    this.records = count;
+  }
+
+  add(record: string | Buffer): this {
+    this.sum = (this.sum + BigInt(`0x${createHash('sha256').update(record).digest('hex')}`)) % MODULUS;
+    this.records += 1;
+    return this;
+  }
+
+  merge(other: SumDigest): this {
+    this.sum = (this.sum + other.sum) % MODULUS;
+    this.records += other.records;
+    return this;
+  }
+
+  get count(): number {
+    return this.records;
+  }
+
+  get hex(): string {
+    return this.sum.toString(16).padStart(64, '0');
+  }
+
+  static of(records: Iterable<string | Buffer>): SumDigest {
+    const digest = new SumDigest();
+    for (const record of records) digest.add(record);
+    return digest;
+  }
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}

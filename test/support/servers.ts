@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { tempDir } from './apps';
+
+/** A local server the tests started; `stop()` ends it. */
+export interface LocalServer {
+  readonly endpoint: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Credentials the local servers accept (s3rver checks them; the others ignore them). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/** A free loopback port (the OS picks it; released before the server binds it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CognitoLocalOptions {
+  /**
+   * The data folder (`.cognito` is created in it). Seed files written there before start are
+   * served.
+   * @default a new temporary folder
+   */
+  readonly dataDir?: string;
+}
+
+export interface CognitoLocal extends LocalServer {
+  readonly dataDir: string;
+}
+
+/**
+ * Starts cognito-local as a child process in its own data folder. New pools default to plain
+ * usernames (no email/phone username attributes) unless created with `UsernameAttributes`.
+ */
+export async function startCognitoLocal(options: CognitoLocalOptions = {}): Promise<CognitoLocal> {
+  const dataDir = options.dataDir ?? tempDir('cognito-local-');
+  mkdirSync(join(dataDir, '.cognito'), { recursive: true });
+  writeFileSync(
+    join(dataDir, '.cognito', 'config.json'),
+    JSON.stringify({ UserPoolDefaults: { UsernameAttributes: [] } }),
+  );
+  const port = await freePort();
+  const child = spawn(process.execPath, [require.resolve('cognito-local/lib/bin/start.js')], {
+    cwd: dataDir,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEBUG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForOutput(child, /Cognito Local running/, 'cognito-local');
+  // Its request log is verbose; drain it so the pipe never blocks the server.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    stop: () => stopChild(child),
+  };
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within 30 s:\n${seen}`));
+    }, 30_000);
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it started:\n${seen}`));
+    });
+  });
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+  });
+}
