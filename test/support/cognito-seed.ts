@@ -124,3 +124,8 @@ export async function serverState(client: CognitoIdentityProviderClient, userPoo
   }
   return { users: Users, groups: Groups, memberships };
 }
+
+/** A client as the exporter gets it in the CLI and Lambda: adaptive retry, generous attempts. */
+export function retryingCognitoClient(endpoint: string): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, retryMode: 'adaptive', maxAttempts: 10 });
+}

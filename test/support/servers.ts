@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
 import { tempDir } from './apps';
 
 /** A local server the tests started; `stop()` ends it. */
@@ -100,4 +102,27 @@ export function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
   });
+}
+
+export interface S3Local extends LocalServer {
+  readonly directory: string;
+}
+
+/** Starts s3rver in this process on a free loopback port, with the named buckets. */
+export async function startS3rver(buckets: string[] = []): Promise<S3Local> {
+  const directory = tempDir('s3rver-');
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
+  const { port } = await server.run();
+  return { endpoint: `http://127.0.0.1:${port}`, port, directory, stop: () => server.close() };
+}
+
+/** An S3 client for s3rver: its credentials, path-style addressing. */
+export function localS3Client(endpoint: string): S3Client {
+  return new S3Client({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
 }

@@ -63,7 +63,13 @@ export async function verifyExport(run: ExportRun): Promise<Verification> {
     if (body.length !== file.bytes) problems.push(`${file.path}: ${body.length} bytes, manifest says ${file.bytes}`);
     if (sha256Hex(body) !== file.sha256) problems.push(`${file.path}: SHA-256 differs from the manifest`);
     if (!file.path.endsWith('.jsonl.gz')) continue;
-    const lines = gunzipSync(body).toString('utf8').split('\n').filter((line) => line.length > 0);
+    let lines: string[];
+    try {
+      lines = gunzipSync(body).toString('utf8').split('\n').filter((line) => line.length > 0);
+    } catch (error) {
+      problems.push(`${file.path}: cannot be decompressed (${(error as Error).message})`);
+      continue;
+    }
     if (lines.length !== file.records) problems.push(`${file.path}: ${lines.length} records, manifest says ${file.records}`);
     const digest = file.path.startsWith('users/') ? users : memberships;
     for (const line of lines) digest.add(line);

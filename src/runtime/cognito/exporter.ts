@@ -236,7 +236,7 @@ export async function exportUserPool(options: ExportOptions): Promise<ExportResu
         if (stream.token !== undefined && isRejectedToken(error)) {
           // A saved pagination token can expire; listing the segment again from its start
           // rewrites the same part files, so nothing is duplicated.
-          Object.assign(stream, newStream(stream.id, stream.kind, { filter: stream.filter, group: stream.group }));
+          Object.assign(stream, newStream(stream.id, stream.kind, { filter: stream.filter, group: stream.group }), { token: undefined });
           queue.push(stream);
         } else {
           failure ??= error;
