@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { breakGlassCommand } from './commands/break-glass';
+import { cognitoCommand } from './commands/cognito';
 import { doctorCommand } from './commands/doctor';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
@@ -19,7 +20,8 @@ export function buildProgram(): Command {
     .addCommand(doctorCommand())
     .addCommand(statusCommand())
     .addCommand(reviewCommand())
-    .addCommand(restoreCommand());
+    .addCommand(restoreCommand())
+    .addCommand(cognitoCommand());
 }
 
 /** Runs the command line with the process's arguments. */

@@ -5,7 +5,7 @@ import { openExport, readGroups, readMemberships, readPool, readUsers, verifyExp
 import { CognitoExportError, exportUserPool } from '../../src/runtime/cognito/exporter';
 import { FolderStore, type ObjectStore, S3Store } from '../../src/runtime/store';
 import { tempDir } from '../support/apps';
-import { type CognitoPagingProxy, everyNth, startCognitoPagingProxy } from '../support/cognito-proxy';
+import { type CognitoPagingProxy, startCognitoPagingProxy } from '../support/cognito-proxy';
 import { localCognitoClient, retryingCognitoClient, seedPool, serverState } from '../support/cognito-seed';
 import { type CognitoLocal, type S3Local, localS3Client, startCognitoLocal, startS3rver } from '../support/servers';
 

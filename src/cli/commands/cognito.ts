@@ -1,0 +1,95 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { clientSettings } from '../../runtime/clients';
+import { createCognitoClient, type QuotaOverrides } from '../../runtime/cognito/client';
+import { openExport, verifyExport } from '../../runtime/cognito/export-reader';
+import { runExportJob } from '../../runtime/cognito/export-job';
+import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory } from '../../runtime/cognito/quotas';
+import { storeFor } from '../../runtime/store';
+
+interface StoreOptions {
+  region?: string;
+  s3PathStyle?: boolean;
+}
+
+function s3Client(options: StoreOptions): S3Client {
+  return new S3Client({ ...clientSettings(options.region), forcePathStyle: options.s3PathStyle === true });
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--rate UserList=20`: requests per second for one quota category. */
+function parseRate(value: string, previous: QuotaOverrides = {}): QuotaOverrides {
+  const match = /^(\w+)=(\d+(?:\.\d+)?)$/.exec(value);
+  const categories = Object.keys(COGNITO_DEFAULT_QUOTAS);
+  if (!match || !categories.includes(match[1]) || Number(match[2]) <= 0) {
+    throw new InvalidArgumentError(`expected CATEGORY=RPS with CATEGORY one of ${categories.join(', ')} and RPS above 0, got "${value}"`);
+  }
+  return { ...previous, [match[1] as CognitoQuotaCategory]: Number(match[2]) };
+}
+
+export function cognitoCommand(): Command {
+  const command = new Command('cognito').description('Cognito user pools: export every user, group and membership; verify an export');
+  command
+    .command('export')
+    .description('Exports user pools to a folder or s3://bucket/prefix, one new run folder per pool; an interrupted run continues where it stopped')
+    .requiredOption('--user-pool-id <id>', 'a pool to export (repeat for several)', collect)
+    .requiredOption('--out <dir|s3://bucket/prefix>', 'where the export goes')
+    .option('--region <region>', 'the Region')
+    .option('--rate <category=rps>', `requests per second for a Cognito quota category (repeatable; defaults: ${Object.entries(COGNITO_DEFAULT_QUOTAS).filter(([c]) => ['UserList', 'UserPoolRead', 'UserPoolResourceRead'].includes(c)).map(([c, n]) => `${c}=${n}`).join(', ')})`, parseRate)
+    .option('--no-segments', 'list users in one sequence instead of 16 parallel sub-prefix segments')
+    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)')
+    .action(async (options: { userPoolId: string[]; out: string; rate?: QuotaOverrides; segments: boolean } & StoreOptions) => {
+      const client = createCognitoClient({ region: options.region, rates: options.rate });
+      const store = storeFor(options.out, s3Client(options));
+      const bar = process.stderr.isTTY ? new SingleBar({ format: '{pool} [{bar}] {value}/{total} users | {memberships} memberships | {eta_formatted}' }) : undefined;
+      const started = Date.now();
+      const result = await runExportJob({
+        client,
+        store,
+        userPoolIds: options.userPoolId,
+        segmentUsers: options.segments,
+        onPoolStart: (pool) => bar?.start(1, 0, { pool, memberships: 0 }),
+        onProgress: (pool, progress) => {
+          if (!bar) return;
+          bar.setTotal(Math.max(progress.estimatedUsers ?? 0, progress.users, 1));
+          bar.update(progress.users, { pool, memberships: progress.memberships });
+        },
+      });
+      bar?.stop();
+      for (const { userPoolId, location, manifest } of result.exported) {
+        const statuses = Object.entries(manifest.counts.usersByStatus).map(([status, n]) => `${status} ${n}`).join(', ');
+        process.stdout.write(
+          `${userPoolId}: ${manifest.counts.users} users (${statuses}; ${manifest.counts.disabledUsers} disabled), ` +
+            `${manifest.counts.groups} groups, ${manifest.counts.memberships} memberships -> ${location}` +
+            `${manifest.resumes > 0 ? ` (continued ${manifest.resumes} time${manifest.resumes > 1 ? 's' : ''} from its checkpoint)` : ''}\n`,
+        );
+      }
+      for (const { userPoolId, error } of result.failed) process.stderr.write(`${userPoolId}: FAILED: ${error}\n`);
+      process.stdout.write(`${result.exported.length} of ${options.userPoolId.length} pools exported in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      if (result.failed.length > 0) process.exitCode = 1;
+    });
+  command
+    .command('verify')
+    .description("Checks an export against its manifest: every file's SHA-256 and size, record counts and digests")
+    .requiredOption('--from <dir|s3://bucket/prefix>', 'a run folder, a pool folder (its newest complete run) or the export root with one pool')
+    .option('--user-pool-id <id>', 'the pool, when the location holds several')
+    .option('--region <region>', 'the Region')
+    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)')
+    .action(async (options: { from: string; userPoolId?: string } & StoreOptions) => {
+      const store = storeFor(options.from, s3Client(options));
+      const run = await openExport(store, options.userPoolId ?? '');
+      const verification = await verifyExport(run);
+      const where = `${store.location}/${run.path}`.replace(/\/+$/, '');
+      if (!verification.ok) {
+        process.stderr.write(`${where}: ${verification.problems.length} problem(s)\n${verification.problems.map((p) => `  ${p}`).join('\n')}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`${where}: OK, ${verification.users} users and ${verification.memberships} memberships match the manifest (${run.manifest.files.length} files)\n`);
+    });
+  return command;
+}
