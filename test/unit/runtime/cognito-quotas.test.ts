@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SumDigest } from '../../../src/runtime/digest';
+import { COGNITO_DEFAULT_QUOTAS, operationRate, quotaBoundSeconds } from '../../../src/runtime/cognito/quotas';
+import { RateLimiter } from '../../../src/runtime/rate-limiter';
+
+describe('Cognito quotas', () => {
+  it('list calls share the UserList quota; ListGroups is also capped at 5 per second per pool', () => {
+    expect(operationRate('ListUsers')).toBe(COGNITO_DEFAULT_QUOTAS.UserList);
+    expect(operationRate('ListUsersInGroup')).toBe(30);
+    expect(operationRate('ListGroups')).toBe(5);
+    expect(operationRate('AdminCreateUser', { UserCreation: 80 })).toBe(80);
+    expect(() => operationRate('DeleteUserPool')).toThrow('no Cognito quota category is known for DeleteUserPool');
+  });
+
+  it('the quota-bound time is that of the busiest category', () => {
+    // 16,667 ListUsers + 3,333 ListUsersInGroup share UserList (30/s); 10 ListGroups at 5/s.
+    expect(quotaBoundSeconds({ ListUsers: 16_667, ListUsersInGroup: 3_333, ListGroups: 10 })).toBeCloseTo(20_000 / 30, 5);
+    expect(quotaBoundSeconds({ ListGroups: 100 })).toBe(20);
+  });
+});
+
+describe('RateLimiter (fake clock)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('lets a burst through, then spaces requests at the rate', async () => {
+    vi.useFakeTimers();
+    const limiter = new RateLimiter(10, 2, () => Date.now());
+    const granted: number[] = [];
+    const start = Date.now();
+    const all = Array.from({ length: 6 }, () => limiter.acquire().then(() => granted.push(Date.now() - start)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(all);
+    expect(granted.slice(0, 2)).toEqual([0, 0]);
+    // After the burst of 2, one every 100 ms.
+    expect(granted.slice(2)).toEqual([100, 200, 300, 400]);
+  });
+
+  it('refuses a rate that is not positive', () => {
+    expect(() => new RateLimiter(0)).toThrow('rate must be a positive number of requests per second, got 0');
+  });
+});
+
+describe('SumDigest', () => {
+  it('is independent of order and of how records are split, and sees a duplicate or a loss', () => {
+    const records = ['a', 'b', 'c', 'd'];
+    const whole = SumDigest.of(records).hex;
+    expect(SumDigest.of([...records].reverse()).hex).toBe(whole);
+    expect(SumDigest.of(['a', 'b']).merge(SumDigest.of(['c', 'd'])).hex).toBe(whole);
+    expect(new SumDigest(SumDigest.of(['a', 'b']).hex, 2).merge(SumDigest.of(['d', 'c'])).hex).toBe(whole);
+    expect(SumDigest.of([...records, 'a']).hex).not.toBe(whole);
+    expect(SumDigest.of(records.slice(1)).hex).not.toBe(whole);
+    expect(SumDigest.of(records).count).toBe(4);
+  });
+});
