@@ -1,6 +1,7 @@
 export * from './policy';
 export * from './constructs/backup-roles';
 export * from './constructs/category-plans';
+export * from './constructs/cognito-user-pool-export';
 export * from './constructs/context';
 export * from './constructs/encrypted-backup-vault';
 export * from './constructs/nag';

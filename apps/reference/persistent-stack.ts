@@ -7,8 +7,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { CognitoUserPoolExport } from '../../src/constructs/cognito-user-pool-export';
 import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
-import { exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
+import { BackupInfrastructureStack, exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
 
 /**
  * The data of an environment shaped like the reference plan's: each stateful resource says, where it
@@ -18,6 +19,7 @@ export class PersistentStack extends Stack {
   readonly tables: Record<string, dynamodb.Table> = {};
   readonly apiRole: iam.Role;
   readonly recoveryRole: iam.Role;
+  readonly userPoolExport: CognitoUserPoolExport;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -92,8 +94,8 @@ export class PersistentStack extends Stack {
     protect(database, 'relational_data');
     rotateDatabaseCredentials(database, vpc);
 
-    const userPool = (name: string) => {
-      const pool = new cognito.UserPool(this, name, {
+    const userPool = (name: string) =>
+      new cognito.UserPool(this, name, {
         signInAliases: { email: true },
         selfSignUpEnabled: false,
         passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
@@ -103,10 +105,10 @@ export class PersistentStack extends Stack {
         standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      exclude(pool, 'Cognito has no AWS Backup support, and this app does not deploy the Cognito user export yet: until it does, these users are not kept anywhere else');
-      return pool;
-    };
-    userPool('StaffUsers');
-    userPool('ProviderUsers');
+    // Cognito has no AWS Backup support: both pools are exported daily to a bucket kept as export_data.
+    this.userPoolExport = new CognitoUserPoolExport(this, 'UserPoolExport', {
+      userPools: [userPool('StaffUsers'), userPool('ProviderUsers')],
+      backup: BackupInfrastructureStack.find(this),
+    });
   }
 }

@@ -138,6 +138,11 @@ export class BackupMonitoring extends Construct {
     this.dashboard = this.buildDashboard(prefix, Object.keys(props.freshness ?? {}));
   }
 
+  /** Adds an alarm of another construct (the Cognito export, say) to the dashboard's alarm list. */
+  addAlarm(alarm: cloudwatch.Alarm): void {
+    this.alarms.push(alarm);
+  }
+
   /** Name of the alarm that fires when a category's recovery points are stale. */
   staleAlarmName(category: string): string | undefined {
     return this.staleAlarmNames.get(category);

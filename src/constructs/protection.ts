@@ -10,6 +10,7 @@ import type { IConstruct } from 'constructs';
 import {
   CATEGORY_TAG,
   PROTECTION_METADATA_KEY,
+  type ExportedRecord,
   type ProtectedRecord,
   type ProtectionRecord,
   type RetentionPolicy,
@@ -50,7 +51,7 @@ function cfnResourceOf(resource: IConstruct, verb: string): CfnResource {
   }
   const existing = records.get(cfn);
   if (existing) {
-    const what = existing.status === 'protected' ? `protected as ${existing.category}` : `excluded (${existing.reason})`;
+    const what = existing.status === 'excluded' ? `excluded (${existing.reason})` : `${existing.status} as ${existing.category}`;
     throw new Error(`${verb}(${resource.node.path}): already ${what}; declare each resource once`);
   }
   return cfn;
@@ -327,6 +328,11 @@ export function excludeResource(resource: IConstruct, reason: string): void {
     );
   }
   record(cfn, { status: 'excluded', reason: trimmed });
+}
+
+/** Declares a resource kept by a scheduled export (a Cognito user pool); used by CognitoUserPoolExport. */
+export function recordExport(resource: IConstruct, exported: Omit<ExportedRecord, 'status'>): void {
+  record(cfnResourceOf(resource, 'export'), { status: 'exported', ...exported });
 }
 
 /**

@@ -14,3 +14,4 @@ export * from './audit-events';
 export * from './sensitive-expectations';
 export * from './compliance';
 export * from './windows';
+export * from './cognito-export';

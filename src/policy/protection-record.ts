@@ -44,4 +44,21 @@ export interface ExcludedRecord {
   readonly reason: string;
 }
 
-export type ProtectionRecord = ProtectedRecord | ExcludedRecord;
+/** A resource AWS Backup cannot back up (a Cognito user pool), kept by a scheduled export instead. */
+export interface ExportedRecord {
+  readonly status: 'exported';
+  /** The category the export bucket is protected under. */
+  readonly category: string;
+  /** When the export runs (UTC). */
+  readonly schedule: string;
+  readonly rpoHours: number;
+  readonly retentionDays: number;
+  /** Construct path of the export bucket; the bucket itself is protected under `category`. */
+  readonly exportBucket: string;
+  readonly localVault?: string;
+  readonly copyDestination?: string;
+  /** The alarm that fires when a scheduled export fails. */
+  readonly failureAlarm?: string;
+}
+
+export type ProtectionRecord = ProtectedRecord | ExcludedRecord | ExportedRecord;

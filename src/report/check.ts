@@ -44,6 +44,13 @@ function planOf(resources: Record<string, Resource>, selection: Resource): Resou
 function rowProblems(row: ReportRow, record: ProtectionRecord | undefined, resources: Record<string, Resource>, stackAccount: string | undefined): string[] {
   if (row.status === 'unprotected') return ['neither protected nor excluded'];
   if (row.status === 'excluded') return row.reason && row.reason.trim().length > 0 ? [] : ['excluded without a reason'];
+  if (record?.status === 'exported') {
+    const bucket = Object.values(resources).find((r) => (r.Metadata?.['aws:cdk:path'] as string | undefined)?.replace(/\/Resource$/, '') === record.exportBucket);
+    const bucketRecord = bucket?.Metadata?.[PROTECTION_METADATA_KEY] as ProtectionRecord | undefined;
+    if (!bucket) return [`its export bucket ${record.exportBucket} is not in its stack`];
+    if (bucketRecord?.status !== 'protected') return [`its export bucket ${record.exportBucket} is not protected by a backup plan`];
+    return [];
+  }
   if (!record || record.status !== 'protected') return [];
   const problems: string[] = [];
   if (record.scheduleIntervalHours > record.rpoHours) {

@@ -24,7 +24,7 @@ function cells(row: ReportRow): string[] {
     row.path,
     row.resourceType,
     row.status === 'unprotected' ? 'UNPROTECTED' : row.status,
-    row.status === 'excluded' ? (row.reason ?? '') : (row.category ?? '-'),
+    row.status === 'excluded' ? (row.reason ?? '') : row.status === 'exported' ? `${row.category} (export to ${row.exportBucket})` : (row.category ?? '-'),
     row.schedule ?? '-',
     row.rpoHours === undefined ? '-' : `${row.rpoHours} h`,
     days(row.retentionDays),
@@ -32,13 +32,13 @@ function cells(row: ReportRow): string[] {
     row.localVault ?? '-',
     copyTarget(row.copyDestination),
     pointInTime(row),
-    row.staleAlarm ?? '-',
+    row.staleAlarm ?? row.failureAlarm ?? '-',
   ];
 }
 
 function summaryLine(report: ProtectionReport): string {
-  const { protected: kept, excluded, unprotected } = report.summary;
-  return `${report.rows.length} stateful resources: ${kept} protected, ${excluded} excluded with a reason, ${unprotected} unprotected`;
+  const { protected: kept, exported, excluded, unprotected } = report.summary;
+  return `${report.rows.length} stateful resources: ${kept} protected, ${exported > 0 ? `${exported} exported (no AWS Backup support; their export bucket is protected), ` : ''}${excluded} excluded with a reason, ${unprotected} unprotected`;
 }
 
 const VAULT_HEADERS = ['Vault', 'Copy in', 'Copy out', 'Restore', 'Decrypt'];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type TableAccessRow, type VaultAccessRow, accessRows } from './access';
 import { PROTECTION_METADATA_KEY, type ProtectionRecord, STATEFUL_RESOURCE_TYPES, isStatefulResource } from '../policy';
 
-export type ProtectionStatus = 'protected' | 'excluded' | 'unprotected';
+export type ProtectionStatus = 'protected' | 'exported' | 'excluded' | 'unprotected';
 
 export interface ReportRow {
   readonly stack: string;
@@ -31,6 +31,10 @@ export interface ReportRow {
   /** Days AWS Backup keeps continuous (point-in-time) backups. */
   readonly continuousBackupDays?: number;
   readonly reason?: string;
+  /** For an exported resource: the construct path of the bucket its export writes to. */
+  readonly exportBucket?: string;
+  /** For an exported resource: the alarm that fires when its export fails. */
+  readonly failureAlarm?: string;
 }
 
 export interface ProtectionReport {
@@ -84,6 +88,10 @@ export function reportRows(stack: string, template: Template): ReportRow[] {
     };
     if (!record) rows.push({ ...base, status: 'unprotected' });
     else if (record.status === 'excluded') rows.push({ ...base, status: 'excluded', reason: record.reason });
+    else if (record.status === 'exported') {
+      const { status, ...details } = record;
+      rows.push({ ...base, status, ...details });
+    }
     else {
       const { status, sensitive: _sensitive, tableAccess: _access, copyRequired: _copy, scheduleIntervalHours: _interval, ...details } = record;
       rows.push({ ...base, status, ...details });
@@ -95,7 +103,7 @@ export function reportRows(stack: string, template: Template): ReportRow[] {
 export function protectionReport(assemblyDir: string): ProtectionReport {
   const templates = assemblyTemplates(assemblyDir);
   const rows = templates.flatMap(({ stack, template }) => reportRows(stack, template));
-  const summary = { protected: 0, excluded: 0, unprotected: 0 };
+  const summary = { protected: 0, exported: 0, excluded: 0, unprotected: 0 };
   for (const row of rows) summary[row.status]++;
   const access = templates.map(({ stack, template }) => accessRows(stack, template.Resources ?? {}));
   return { assembly: assemblyDir, rows, summary, access: { vaults: access.flatMap((a) => a.vaults), sensitiveTables: access.flatMap((a) => a.tables) } };

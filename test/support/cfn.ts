@@ -45,6 +45,14 @@ function arnOf(d: Deployment, logicalId: string): string {
       return `arn:aws:backup:${region}:${account}:backup-vault:${name}`;
     case 'AWS::SNS::Topic':
       return `arn:aws:sns:${region}:${account}:${name}`;
+    case 'AWS::Cognito::UserPool':
+      return `arn:aws:cognito-idp:${region}:${account}:userpool/${region}_${logicalId.slice(0, 9)}`;
+    case 'AWS::Lambda::Function':
+      return `arn:aws:lambda:${region}:${account}:function:${name}`;
+    case 'AWS::Logs::LogGroup':
+      return `arn:aws:logs:${region}:${account}:log-group:${name}:*`;
+    case 'AWS::StepFunctions::StateMachine':
+      return `arn:aws:states:${region}:${account}:stateMachine:${name}`;
     default:
       throw new Error(`no ARN rule for ${type} (${logicalId})`);
   }

@@ -24,7 +24,7 @@ describe('protection report', () => {
   });
 
   it('lists every stateful resource of the reference app with its category or reason', () => {
-    expect(report.summary).toEqual({ protected: 10, excluded: 6, unprotected: 0 });
+    expect(report.summary).toEqual({ protected: 11, exported: 2, excluded: 5, unprotected: 0 });
     const byPath = Object.fromEntries(report.rows.map((r) => [r.path, r]));
     expect(byPath['Persistent/SSNTable']).toMatchObject({
       status: 'protected',
@@ -39,14 +39,15 @@ describe('protection report', () => {
     expect(byPath['Persistent/ProviderUsersBucket']).toMatchObject({ status: 'protected', category: 'document_storage', retentionDays: 90 });
     expect(byPath['Persistent/ProviderUsersBucket'].coldStorageAfterDays).toBeUndefined();
     expect(byPath['Persistent/TransactionReportsBucket']).toMatchObject({ status: 'excluded', reason: 'derived reports, regenerated from the transaction history table' });
-    expect(byPath['Persistent/StaffUsers']).toMatchObject({ status: 'excluded', resourceType: 'Cognito user pool' });
+    expect(byPath['Persistent/StaffUsers']).toMatchObject({ status: 'exported', category: 'export_data', resourceType: 'Cognito user pool', exportBucket: 'Persistent/UserPoolExport/Bucket' });
+    expect(byPath['Persistent/UserPoolExport/Bucket']).toMatchObject({ status: 'protected', category: 'export_data', retentionDays: 90 });
     expect(byPath['BackupInfrastructure/AuditTrail/Logs']).toMatchObject({ status: 'protected', category: 'audit_logs', retentionDays: 2555 });
     expect(byPath['BackupInfrastructure/AuditTrail/AccessLogs']).toMatchObject({ status: 'excluded' });
     expect(byPath['Persistent/LicensingDatabase']).toMatchObject({ status: 'protected', category: 'relational_data', retentionDays: 2555, engineBackupRetentionDays: 35, continuousBackupDays: 35 });
   });
 
   it('prints a table and Markdown with the summary', () => {
-    expect(formatTable(report)).toContain('16 stateful resources: 10 protected, 6 excluded with a reason, 0 unprotected');
+    expect(formatTable(report)).toContain('18 stateful resources: 11 protected, 2 exported (no AWS Backup support; their export bucket is protected), 5 excluded with a reason, 0 unprotected');
     const markdown = formatMarkdown(report);
     expect(markdown).toContain('| Persistent/SSNTable | DynamoDB table | protected | ssn_data | cron(0 2 * * ? *) | 24 h | 2555 d | 30 d | CompactConnectBackupVault-SSN | CompactConnectBackupVault-SSN (222222222222, us-west-2) |');
   });
@@ -57,7 +58,7 @@ describe('protection report', () => {
     new dynamodb.Table(stack, 'Orders', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
     new s3.Bucket(stack, 'Uploads');
     const dir = app.synth().directory;
-    expect(protectionReport(dir).summary).toEqual({ protected: 0, excluded: 0, unprotected: 2 });
+    expect(protectionReport(dir).summary).toEqual({ protected: 0, exported: 0, excluded: 0, unprotected: 2 });
     const result = cli(['report', '--assembly', dir, '--check']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('2 protection gaps:');
@@ -77,7 +78,7 @@ describe('command line', () => {
   it('has --help for every command', () => {
     const program = buildProgram();
     expect(program.helpInformation()).toContain('Usage: retention');
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'doctor', 'reference', 'report', 'restore', 'review', 'status']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'cognito', 'doctor', 'reference', 'report', 'restore', 'review', 'status']);
     for (const command of program.commands) {
       expect(command.helpInformation()).toContain(`Usage: retention ${command.name()}`);
       for (const sub of command.commands) expect(sub.helpInformation()).toContain(`Usage: retention ${command.name()} ${sub.name()}`);
@@ -96,9 +97,9 @@ describe('command line', () => {
     const outdir = tempDir('start');
     const result = cli(['reference', '--outdir', outdir], { AWS_ACCESS_KEY_ID: '', AWS_PROFILE: 'no-such-profile' });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('16 stateful resources: 10 protected, 6 excluded with a reason, 0 unprotected');
+    expect(result.stdout).toContain('18 stateful resources: 11 protected, 2 exported (no AWS Backup support; their export bucket is protected), 5 excluded with a reason, 0 unprotected');
     const json = JSON.parse(readFileSync(join(outdir, 'protection-report.json'), 'utf8')) as ProtectionReport;
-    expect(json.rows).toHaveLength(16);
+    expect(json.rows).toHaveLength(18);
     expect(result.stdout).toContain('Backup account app synthesized to');
     expect(result.stdout).toContain('copies accepted from 111111111111 in organization o-exampleorg1');
     expect(existsSync(join(outdir, 'backup-account', 'BackupAccountStack.template.json'))).toBe(true);

@@ -44,8 +44,8 @@ describe('category plans in the reference app', () => {
   });
 
   it('makes one plan per category used in the stack, not one per resource', () => {
-    expect(Object.keys(plans).sort()).toEqual(['Persistent-configuration_data', 'Persistent-critical_data', 'Persistent-document_storage', 'Persistent-relational_data', 'Persistent-ssn_data']);
-    expect(selections).toHaveLength(5);
+    expect(Object.keys(plans).sort()).toEqual(['Persistent-configuration_data', 'Persistent-critical_data', 'Persistent-document_storage', 'Persistent-export_data', 'Persistent-relational_data', 'Persistent-ssn_data']);
+    expect(selections).toHaveLength(6);
   });
 
   it('takes the rule from the category: schedule, windows, retention, cold storage and the copy', () => {

@@ -15,7 +15,7 @@ describe('compliance evidence (AWS Backup Audit Manager)', () => {
     const d = synthesize(referenceApp());
     const frameworks = frameworksOf(d);
     expect(frameworks.map((f) => f.FrameworkName).sort()).toEqual(
-      ['all_categories', 'audit_logs', 'compliance_reports', 'configuration_data', 'critical_data', 'document_storage', 'relational_data', 'ssn_data'].map((n) => `BackupInfrastructure_${n}`),
+      ['all_categories', 'audit_logs', 'compliance_reports', 'configuration_data', 'critical_data', 'document_storage', 'export_data', 'relational_data', 'ssn_data'].map((n) => `BackupInfrastructure_${n}`),
     );
     const critical = frameworks.find((f) => f.FrameworkName === 'BackupInfrastructure_critical_data')!;
     expect(params(control(critical, 'BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK'))).toEqual({ requiredFrequencyUnit: 'hours', requiredFrequencyValue: '24', requiredRetentionDays: '2555' });
@@ -52,7 +52,7 @@ describe('compliance evidence (AWS Backup Audit Manager)', () => {
     const plans = Object.values(resources).filter((r) => r.Type === 'AWS::Backup::ReportPlan').map((r) => resolve(d, r.Properties));
     expect(plans.map((p) => p.ReportSetting.ReportTemplate).sort()).toEqual(['BACKUP_JOB_REPORT', 'CONTROL_COMPLIANCE_REPORT', 'COPY_JOB_REPORT', 'RESTORE_JOB_REPORT']);
     const compliance = plans.find((p) => p.ReportSetting.ReportTemplate === 'CONTROL_COMPLIANCE_REPORT');
-    expect(compliance.ReportSetting.FrameworkArns).toHaveLength(8);
+    expect(compliance.ReportSetting.FrameworkArns).toHaveLength(9);
     const [bucketId, bucket] = Object.entries(resources).find(([id, r]) => id.startsWith('ComplianceReports') && r.Type === 'AWS::S3::Bucket')!;
     expect(plans[0].ReportDeliveryChannel).toMatchObject({ S3BucketName: bucketId.toLowerCase(), Formats: ['CSV', 'JSON'] });
     expect(bucket.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
