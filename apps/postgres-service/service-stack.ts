@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { accessLogsBucket } from '../../src/constructs/access-logs';
 import { acknowledge } from '../../src/constructs/nag';
 import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
 import { exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
@@ -59,19 +60,8 @@ export class ServiceStack extends Stack {
       acknowledge(this.cluster.connections.securityGroups[0], { id: `${NIST}${id}`, reason: 'The only ingress is from the credential rotation function\'s security group, on the database port.' });
     }
 
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      lifecycleRules: [{ expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
-    });
+    const accessLogs = accessLogsBucket(this, 'AccessLogs', 'the site and audit-log buckets');
     exclude(accessLogs, 'server access logs of the site and audit-log buckets: operational records kept 400 days by lifecycle');
-    acknowledge(
-      accessLogs,
-      { id: `${NIST}S3BucketReplicationEnabled`, reason: 'Server access logs: operational records kept by lifecycle, not replicated.' },
-      { id: `${NIST}S3DefaultEncryptionKMS`, reason: 'S3 server access logging delivers only to buckets encrypted with SSE-S3.' },
-    );
 
     const bucket = (name: string) =>
       new s3.Bucket(this, name, {

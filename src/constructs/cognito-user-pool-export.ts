@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { COGNITO_EXPORT_METRICS } from '../policy/cognito-export';
 import type { RetentionPolicy } from '../policy';
 import type { BackupMonitoring } from './backup-monitoring';
+import { accessLogsBucket } from './access-logs';
 import { acknowledge } from './nag';
 import { recordExport } from './protection';
 
@@ -91,19 +92,7 @@ export class CognitoUserPoolExport extends Construct {
     const alarmPrefix = `${stack.stackName}-${id}`;
 
     this.key = new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'Encrypts the Cognito user exports', removalPolicy: RemovalPolicy.RETAIN });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      lifecycleRules: [{ expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledge(
-      accessLogs,
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Server access logs of the export bucket: operational records kept by lifecycle, not replicated.' },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'S3 server access logging delivers only to buckets encrypted with SSE-S3.' },
-    );
+    const accessLogs = accessLogsBucket(this, 'AccessLogs', 'the Cognito export bucket', RemovalPolicy.RETAIN);
     props.backup.exclude(accessLogs, 'server access logs of the Cognito export bucket: operational records kept 400 days by lifecycle, not user data');
 
     this.bucket = new s3.Bucket(this, 'Bucket', {

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { type FrameworkSpec, type RetentionPolicy, complianceFrameworks, complianceQuotaProblems } from '../policy';
 import { CategoryBackupPlan } from './category-plans';
+import { accessLogsBucket } from './access-logs';
 import { acknowledge } from './nag';
 
 /** Audit Manager's report templates delivered daily: jobs of each kind, and control compliance. */
@@ -37,14 +38,7 @@ export class ComplianceEvidence extends Construct {
     this.policy = props.policy;
     const stack = Stack.of(this);
     if (!props.accessLogBucket) {
-      this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
-        versioned: true,
-        lifecycleRules: [{ expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
+      this.accessLogBucket = accessLogsBucket(this, 'AccessLogs', 'the compliance reports bucket', RemovalPolicy.RETAIN);
     }
     // SSE-S3: report delivery by AWS Backup Audit Manager's service-linked role.
     this.bucket = new s3.Bucket(this, 'Reports', {
@@ -62,13 +56,6 @@ export class ComplianceEvidence extends Construct {
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Kept by AWS Backup, with copies in the backup account (compliance_reports category), rather than by replication.' },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'SSE-S3, the encryption AWS Backup Audit Manager report delivery is documented with.' },
     );
-    if (this.accessLogBucket) {
-      acknowledge(
-        this.accessLogBucket,
-        { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Server access logs: operational records kept by lifecycle, not replicated.' },
-        { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'S3 server access logging delivers only to buckets encrypted with SSE-S3.' },
-      );
-    }
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowBackupAuditManagerReports',
