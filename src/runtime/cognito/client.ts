@@ -6,7 +6,7 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { clientSettings } from '../clients';
 import { RateLimiter } from '../rate-limiter';
-import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory, OPERATION_CATEGORY, PER_POOL_OPERATION_LIMIT } from './quotas';
+import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory, OPERATION_CATEGORY, PER_POOL_LIMITED, operationRate } from './quotas';
 
 export type QuotaOverrides = Partial<Record<CognitoQuotaCategory, number>>;
 
@@ -22,7 +22,6 @@ export interface CognitoClientOptions {
 export type CallCounts = Map<string, number>;
 
 const limitedClients = new WeakMap<CognitoIdentityProviderClient, CallCounts>();
-const PER_POOL_CATEGORIES: ReadonlySet<CognitoQuotaCategory> = new Set(['UserPoolResourceRead', 'UserPoolResourceUpdate']);
 
 export function createCognitoClient(options: CognitoClientOptions = {}): CognitoIdentityProviderClient {
   const client = new CognitoIdentityProviderClient(clientSettings(options.region, options.maxAttempts ?? 10));
@@ -55,12 +54,12 @@ export function limitToQuotas(client: CognitoIdentityProviderClient, rates: Quot
       const category = OPERATION_CATEGORY[operation];
       if (category) {
         await limiterFor(category).acquire();
-        if (PER_POOL_CATEGORIES.has(category)) {
+        if (PER_POOL_LIMITED.has(category)) {
           const pool = String((args.input as { UserPoolId?: string }).UserPoolId ?? '');
           const key = `${operation}/${pool}`;
           let limiter = poolLimiters.get(key);
           if (!limiter) {
-            limiter = new RateLimiter(Math.min(PER_POOL_OPERATION_LIMIT, rates[category] ?? PER_POOL_OPERATION_LIMIT));
+            limiter = new RateLimiter(operationRate(operation, rates));
             poolLimiters.set(key, limiter);
           }
           await limiter.acquire();

@@ -35,7 +35,7 @@ export const COGNITO_DEFAULT_QUOTAS: Readonly<Record<CognitoQuotaCategory, numbe
  * second for a single user pool.
  */
 export const PER_POOL_OPERATION_LIMIT = 5;
-const PER_POOL_LIMITED: ReadonlySet<CognitoQuotaCategory> = new Set(['UserPoolResourceRead', 'UserPoolResourceUpdate']);
+export const PER_POOL_LIMITED: ReadonlySet<CognitoQuotaCategory> = new Set(['UserPoolResourceRead', 'UserPoolResourceUpdate']);
 
 /** The category each operation the toolkit calls is counted under. */
 export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> = {
