@@ -1,21 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openExport, verifyExport } from '../../src/runtime/cognito/export-reader';
 import { FolderStore, S3Store } from '../../src/runtime/store';
 import { tempDir } from '../support/apps';
+import { runCli } from '../support/cli';
 import { type CognitoPagingProxy, startCognitoPagingProxy } from '../support/cognito-proxy';
 import { localCognitoClient, seedPool } from '../support/cognito-seed';
-import { type CognitoLocal, LOCAL_CREDENTIALS, type S3Local, localS3Client, startCognitoLocal, startS3rver } from '../support/servers';
-
-const CLI = join(__dirname, '..', '..', 'bin', 'retention.js');
-
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+import { type CognitoLocal, type S3Local, localS3Client, startCognitoLocal, startS3rver } from '../support/servers';
 
 describe('retention cognito export / verify (the CLI, as a separate process)', () => {
   let cognito: CognitoLocal;
@@ -33,35 +23,7 @@ describe('retention cognito export / verify (the CLI, as a separate process)', (
     await Promise.all([cognito?.stop(), s3?.stop()]);
   });
 
-  /** Runs the CLI against the local servers; `killAt` kills it (SIGKILL) at that proxy call. */
-  function cli(args: string[], killAt?: number): Promise<CliRun> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          ...process.env,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-          AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: proxy.endpoint,
-          AWS_ENDPOINT_URL_S3: s3.endpoint,
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      if (killAt !== undefined) {
-        proxy.resetCounts();
-        proxy.onCall((_operation, total) => {
-          if (total >= killAt) child.kill('SIGKILL');
-        });
-      }
-      child.on('exit', (code, signal) => {
-        proxy.onCall(undefined);
-        resolve({ code, signal, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[], killAt?: number) => runCli(args, { proxy, s3Endpoint: s3.endpoint, killAt });
 
   it('a run killed mid-way (SIGKILL) continues from its checkpoint to exactly the records of a clean run', async () => {
     const cleanDir = tempDir('clean-');

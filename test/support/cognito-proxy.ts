@@ -26,8 +26,11 @@ interface PagedOperation {
   readonly limitRequired?: boolean;
 }
 
-/** A fault to answer a call with instead of forwarding it. */
-export type Fault = 'throttle' | 'server-error';
+/**
+ * A fault to answer a call with: `throttle` and `server-error` instead of forwarding it;
+ * `lost-response` forwards it (the write happens) and then answers 500, as when a response is lost.
+ */
+export type Fault = 'throttle' | 'server-error' | 'lost-response';
 
 /** Decides, per call, whether to inject a fault. `index` counts calls of that operation from 1. */
 export type FaultPlan = (call: { operation: string; index: number; total: number }) => Fault | undefined;
@@ -78,6 +81,9 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
       faults.set(operation, (faults.get(operation) ?? 0) + 1);
       if (fault === 'throttle') {
         send(res, 400, { __type: 'TooManyRequestsException', message: 'Rate exceeded' });
+      } else if (fault === 'lost-response') {
+        await callUpstream(req, body);
+        send(res, 500, { __type: 'InternalErrorException', message: 'Internal server error (after the call was applied)' });
       } else {
         send(res, 500, { __type: 'InternalErrorException', message: 'Internal server error' });
       }

@@ -37,21 +37,29 @@ export interface SeededPool {
 
 export const CUSTOM_ATTRIBUTES = ['licence_number', 'jurisdiction'];
 
+/** An empty pool; by default with the seeded pools' settings and custom attributes. */
+export async function createPool(
+  client: CognitoIdentityProviderClient,
+  options: { emailUsernames?: boolean; customAttributes?: readonly string[] } = {},
+): Promise<string> {
+  const usernameAttributes: UsernameAttributeType[] = options.emailUsernames ? ['email'] : [];
+  const { UserPool } = await client.send(
+    new CreateUserPoolCommand({
+      PoolName: `pool-${Math.random().toString(36).slice(2, 8)}`,
+      UsernameAttributes: usernameAttributes,
+      Schema: (options.customAttributes ?? CUSTOM_ATTRIBUTES).map((name) => ({ Name: name, AttributeDataType: 'String', Mutable: true })),
+    }),
+  );
+  return UserPool!.Id!;
+}
+
 /**
  * A pool shaped like a real one: users in every status (CONFIRMED, UNCONFIRMED,
  * FORCE_CHANGE_PASSWORD, one disabled), standard and custom attributes with non-ASCII values,
  * and groups with more than one page of members.
  */
 export async function seedPool(client: CognitoIdentityProviderClient, options: SeedOptions): Promise<SeededPool> {
-  const usernameAttributes: UsernameAttributeType[] = options.emailUsernames ? ['email'] : [];
-  const { UserPool } = await client.send(
-    new CreateUserPoolCommand({
-      PoolName: `pool-${Math.random().toString(36).slice(2, 8)}`,
-      UsernameAttributes: usernameAttributes,
-      Schema: CUSTOM_ATTRIBUTES.map((name) => ({ Name: name, AttributeDataType: 'String', Mutable: true })),
-    }),
-  );
-  const userPoolId = UserPool!.Id!;
+  const userPoolId = await createPool(client, { emailUsernames: options.emailUsernames });
   const { UserPoolClient } = await client.send(new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: 'app' }));
   const clientId = UserPoolClient!.ClientId!;
   const usernames: string[] = [];

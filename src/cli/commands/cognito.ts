@@ -5,8 +5,11 @@ import { clientSettings } from '../../runtime/clients';
 import { createCognitoClient, type QuotaOverrides } from '../../runtime/cognito/client';
 import { openExport, verifyExport } from '../../runtime/cognito/export-reader';
 import { runExportJob } from '../../runtime/cognito/export-job';
+import { RestoreRefusedError, type RestoreMethod, restoreUserPool } from '../../runtime/cognito/restorer';
+import { DEFAULT_SOURCE_SUB_ATTRIBUTE } from '../../runtime/cognito/restore-model';
+import { formatRestoreSummary, restoreExitCode } from '../../runtime/cognito/restore-summary';
 import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory } from '../../runtime/cognito/quotas';
-import { storeFor } from '../../runtime/store';
+import { FolderStore, storeFor } from '../../runtime/store';
 
 interface StoreOptions {
   region?: string;
@@ -32,7 +35,7 @@ function parseRate(value: string, previous: QuotaOverrides = {}): QuotaOverrides
 }
 
 export function cognitoCommand(): Command {
-  const command = new Command('cognito').description('Cognito user pools: export every user, group and membership; verify an export');
+  const command = new Command('cognito').description('Cognito user pools: export every user, group and membership; verify an export; restore it into a new pool');
   command
     .command('export')
     .description('Exports user pools to a folder or s3://bucket/prefix, one new run folder per pool; an interrupted run continues where it stopped')
@@ -91,5 +94,90 @@ export function cognitoCommand(): Command {
       }
       process.stdout.write(`${where}: OK, ${verification.users} users and ${verification.memberships} memberships match the manifest (${run.manifest.files.length} files)\n`);
     });
+  command
+    .command('restore')
+    .description(
+      'Restores an export into a new user pool: checks the pool first, then groups, users (invitations suppressed; they must set a new password) and memberships. ' +
+        'A re-run skips what is there and reports what differs; an interrupted run continues from its checkpoint. Exit 1 when anything failed, 2 when users or groups differ.',
+    )
+    .requiredOption('--from <dir|s3://bucket/prefix>', 'a run folder, a pool folder (its newest complete run) or the export root with one pool')
+    .requiredOption('--user-pool-id <id>', 'the pool to restore into')
+    .option('--source-pool-id <id>', 'the exported pool, when the location holds several')
+    .option('--method <method>', 'auto, per-user or import-job', parseMethod, 'auto' as RestoreMethod)
+    .option('--import-role-arn <arn>', 'IAM role Cognito writes import-job logs with; lets auto use an import job for large pools')
+    .option('--import-threshold <users>', 'auto uses an import job from this many users up', parsePositiveInteger, 10_000)
+    .option('--source-sub-attribute <name>', "custom attribute that receives each user's old sub, when the pool has it", DEFAULT_SOURCE_SUB_ATTRIBUTE)
+    .option('--state <dir>', 'folder for checkpoints and reports', '.retention/cognito-restore')
+    .option('--concurrency <n>', 'users written at once', parsePositiveInteger, 8)
+    .option('--region <region>', 'the Region')
+    .option('--rate <category=rps>', 'requests per second for a Cognito quota category (repeatable; defaults: the documented quotas)', parseRate)
+    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)')
+    .action(
+      async (
+        options: {
+          from: string;
+          userPoolId: string;
+          sourcePoolId?: string;
+          method: RestoreMethod;
+          importRoleArn?: string;
+          importThreshold: number;
+          sourceSubAttribute: string;
+          state: string;
+          concurrency: number;
+          rate?: QuotaOverrides;
+        } & StoreOptions,
+      ) => {
+        const client = createCognitoClient({ region: options.region, rates: options.rate });
+        const run = await openExport(storeFor(options.from, s3Client(options)), options.sourcePoolId ?? '');
+        const bar = process.stderr.isTTY ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} | {eta_formatted}' }) : undefined;
+        let phase = '';
+        try {
+          const result = await restoreUserPool({
+            client,
+            run,
+            targetUserPoolId: options.userPoolId,
+            state: new FolderStore(options.state),
+            method: options.method,
+            importJob: { cloudWatchLogsRoleArn: options.importRoleArn, minimumUsers: options.importThreshold },
+            sourceSubAttribute: options.sourceSubAttribute,
+            concurrency: options.concurrency,
+            onProgress: (progress) => {
+              if (!bar) return;
+              const total = progress.phase === 'memberships' ? progress.totalMemberships : progress.totalUsers;
+              const value = progress.phase === 'memberships' ? progress.memberships : progress.users;
+              if (progress.phase !== phase) {
+                if (phase) bar.stop();
+                phase = progress.phase;
+                bar.start(Math.max(total, 1), value, { phase });
+              }
+              bar.update(value, { phase });
+            },
+          });
+          bar?.stop();
+          process.stdout.write(formatRestoreSummary(result.summary));
+          if (result.status === 'complete') process.stdout.write(`report: ${result.report}\n`);
+          process.exitCode = restoreExitCode(result.summary);
+        } catch (error) {
+          bar?.stop();
+          if (error instanceof RestoreRefusedError) {
+            process.stderr.write(`${error.message}\n`);
+            process.exitCode = 1;
+            return;
+          }
+          throw error;
+        }
+      },
+    );
   return command;
+}
+
+function parseMethod(value: string): RestoreMethod {
+  if (!['auto', 'per-user', 'import-job'].includes(value)) throw new InvalidArgumentError(`expected auto, per-user or import-job, got "${value}"`);
+  return value as RestoreMethod;
+}
+
+function parsePositiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number above 0, got "${value}"`);
+  return number;
 }

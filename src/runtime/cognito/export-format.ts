@@ -14,7 +14,7 @@
  * Memberships are kept apart from users so that neither side is held in memory: the export
  * streams both, and a restore streams both.
  */
-import type { UserType } from '@aws-sdk/client-cognito-identity-provider';
+import type { GroupType, UserType } from '@aws-sdk/client-cognito-identity-provider';
 
 export const EXPORT_FORMAT = 'retention-kit/cognito-export';
 export const EXPORT_FORMAT_VERSION = 1;
@@ -91,6 +91,17 @@ export function userRecord(user: UserType): UserRecord {
     ...(user.MFAOptions?.length
       ? { mfaOptions: user.MFAOptions.map((option) => ({ deliveryMedium: option.DeliveryMedium, attributeName: option.AttributeName })) }
       : {}),
+  };
+}
+
+export function groupRecord(group: GroupType): GroupRecord {
+  return {
+    name: group.GroupName ?? '',
+    ...(group.Description !== undefined ? { description: group.Description } : {}),
+    ...(group.Precedence !== undefined ? { precedence: group.Precedence } : {}),
+    ...(group.RoleArn !== undefined ? { roleArn: group.RoleArn } : {}),
+    ...(group.CreationDate ? { createdAt: group.CreationDate.toISOString() } : {}),
+    ...(group.LastModifiedDate ? { lastModifiedAt: group.LastModifiedDate.toISOString() } : {}),
   };
 }
 

@@ -98,13 +98,21 @@ export function readMemberships(run: ExportRun): AsyncGenerator<MembershipRecord
   return readLines<MembershipRecord>(run, 'memberships/');
 }
 
-async function* readLines<T>(run: ExportRun, folder: string): AsyncGenerator<T> {
-  for (const file of run.manifest.files.filter((f) => f.path.startsWith(folder))) {
-    const body = gunzipSync(await requireFile(run, file.path));
-    for await (const line of createInterface({ input: Readable.from(body), crlfDelay: Infinity })) {
-      if (line.length > 0) yield JSON.parse(line) as T;
-    }
+/** The part files of one kind (`users/` or `memberships/`), in manifest order. */
+export function partFiles(run: ExportRun, folder: 'users/' | 'memberships/'): string[] {
+  return run.manifest.files.filter((f) => f.path.startsWith(folder)).map((f) => f.path);
+}
+
+/** The records of one part file. */
+export async function* readPart<T>(run: ExportRun, path: string): AsyncGenerator<T> {
+  const body = gunzipSync(await requireFile(run, path));
+  for await (const line of createInterface({ input: Readable.from(body), crlfDelay: Infinity })) {
+    if (line.length > 0) yield JSON.parse(line) as T;
   }
+}
+
+async function* readLines<T>(run: ExportRun, folder: 'users/' | 'memberships/'): AsyncGenerator<T> {
+  for (const path of partFiles(run, folder)) yield* readPart<T>(run, path);
 }
 
 async function requireFile(run: ExportRun, path: string): Promise<Buffer> {

@@ -10,7 +10,6 @@ import {
   type CognitoIdentityProviderClient,
   DescribeUserPoolCommand,
   GetUserPoolMfaConfigCommand,
-  type GroupType,
   paginateListGroups,
   paginateListUsers,
   paginateListUsersInGroup,
@@ -25,6 +24,7 @@ import {
   type ExportManifest,
   type GroupRecord,
   checkpointPath,
+  groupRecord,
   joinKey,
   runIdFor,
   runPath,
@@ -296,17 +296,6 @@ function isRejectedToken(error: unknown): boolean {
 
 function newStream(id: string, kind: StreamState['kind'], extra: { filter?: string; group?: string }): StreamState {
   return { id, kind, ...extra, done: false, nextPart: 0, files: [], digest: new SumDigest().hex, count: 0, byStatus: {}, disabled: 0 };
-}
-
-function groupRecord(group: GroupType): GroupRecord {
-  return {
-    name: group.GroupName ?? '',
-    ...(group.Description !== undefined ? { description: group.Description } : {}),
-    ...(group.Precedence !== undefined ? { precedence: group.Precedence } : {}),
-    ...(group.RoleArn !== undefined ? { roleArn: group.RoleArn } : {}),
-    ...(group.CreationDate ? { createdAt: group.CreationDate.toISOString() } : {}),
-    ...(group.LastModifiedDate ? { lastModifiedAt: group.LastModifiedDate.toISOString() } : {}),
-  };
 }
 
 function manifestOf(checkpoint: Checkpoint, finished: Date): ExportManifest {

@@ -37,7 +37,12 @@ export const COGNITO_DEFAULT_QUOTAS: Readonly<Record<CognitoQuotaCategory, numbe
 export const PER_POOL_OPERATION_LIMIT = 5;
 export const PER_POOL_LIMITED: ReadonlySet<CognitoQuotaCategory> = new Set(['UserPoolResourceRead', 'UserPoolResourceUpdate']);
 
-/** The category each operation the toolkit calls is counted under. */
+/**
+ * The category each operation the toolkit calls is counted under. The guide's table names the
+ * categories and describes them; where it was not at hand, the operation is placed by that
+ * description (ListUsersInGroup "returns a list of users"; the import-job calls read and update
+ * a resource of the pool).
+ */
 export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> = {
   ListUsers: 'UserList',
   ListUsersInGroup: 'UserList',
@@ -52,6 +57,9 @@ export const OPERATION_CATEGORY: Readonly<Record<string, CognitoQuotaCategory>> 
   AdminAddUserToGroup: 'UserResourceUpdate',
   AdminDisableUser: 'UserUpdate',
   AdminUpdateUserAttributes: 'UserUpdate',
+  CreateUserImportJob: 'UserPoolResourceUpdate',
+  StartUserImportJob: 'UserPoolResourceUpdate',
+  DescribeUserImportJob: 'UserPoolResourceRead',
 };
 
 /** Requests per second the toolkit allows itself for one operation on one pool. */

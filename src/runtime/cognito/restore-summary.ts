@@ -1,0 +1,52 @@
+/** The restore's summary as the CLI prints it, and its exit code. */
+import type { Listed, RestoreSummary } from './restorer';
+
+/** Lines printed per list (failed, differing, skipped); the report file holds up to MAX_LISTED. */
+const PRINTED = 20;
+
+/** 1 when anything failed, 2 when users or groups differ from the export, else 0. */
+export function restoreExitCode(summary: RestoreSummary): number {
+  if (summary.users.failed.count > 0 || summary.memberships.failed.count > 0) return 1;
+  if (summary.users.differing.count > 0 || summary.groups.differing.count > 0) return 2;
+  return 0;
+}
+
+export function formatRestoreSummary(summary: RestoreSummary): string {
+  const { groups, users, memberships } = summary;
+  const statuses = Object.entries(users.statusOfCreated).map(([status, n]) => `${status} ${n}`).join(', ');
+  const lines = [
+    `Restore of ${summary.sourceUserPoolId} into ${summary.targetUserPoolId} from ${summary.export}`,
+    `path: ${summary.method === 'import-job' ? 'Cognito user import job, then per-user calls for the rest' : 'per-user calls'} (${summary.methodReason})`,
+    `groups: ${groups.total} exported; ${groups.created} created, ${groups.alreadyPresent} already there, ${groups.differing.count} differ`,
+    `users: ${users.total} exported; ${users.created} created${statuses ? ` (${statuses})` : ''}, ${users.imported} imported by job, ` +
+      `${users.alreadyPresent} already there, ${users.disabled} disabled again, ${users.differing.count} differ, ${users.failed.count} failed, ${users.skipped.count} skipped`,
+    `memberships: ${memberships.total} exported; ${memberships.added} added, ${memberships.alreadyPresent} already there, ` +
+      `${memberships.failed.count} failed, ${memberships.skipped.count} skipped`,
+    `old sub: ${summary.sourceSub.note}`,
+  ];
+  for (const job of summary.importJobs) {
+    lines.push(`import job ${job.jobId}: ${job.status}, ${job.imported} imported, ${job.skipped} skipped, ${job.failed} failed${job.message ? ` (${job.message})` : ''}`);
+  }
+  for (const [reason, n] of Object.entries(users.notImported)) lines.push(`not in the import job (${n}): ${reason}`);
+  if (users.created > 0 || users.imported > 0) {
+    lines.push(
+      'passwords: restored users have none they know. Per-user: FORCE_CHANGE_PASSWORD, no invitation sent (send one with AdminCreateUser MessageAction=RESEND). ' +
+        'Import job: RESET_REQUIRED (sign-in answers PasswordResetRequiredException; the forgot-password flow sends a code). See docs/disaster-recovery.md.',
+    );
+  }
+  lines.push(...listed('user differs', users.differing, (u) => `${u.username}: ${u.differences.join(', ')}`));
+  lines.push(...listed('group differs', groups.differing, (g) => `${g.group}: ${g.differences.join(', ')}`));
+  lines.push(...listed('user failed', users.failed, (u) => `${u.username}: ${u.reason}`));
+  lines.push(...listed('user skipped', users.skipped, (u) => `${u.username}: ${u.reason}`));
+  lines.push(...listed('membership failed', memberships.failed, (m) => `${m.group}/${m.username}: ${m.reason}`));
+  lines.push(...listed('membership skipped', memberships.skipped, (m) => `${m.group}/${m.username}: ${m.reason}`));
+  const total = Object.values(summary.calls).reduce((sum, n) => sum + n, 0);
+  lines.push(`calls: ${total} (${Object.entries(summary.calls).map(([op, n]) => `${op} ${n}`).join(', ')})${summary.resumes > 0 ? `; continued ${summary.resumes} time(s) from its checkpoint` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function listed<T>(label: string, list: Listed<T>, show: (item: T) => string): string[] {
+  const lines = list.items.slice(0, PRINTED).map((item) => `  ${label}: ${show(item)}`);
+  if (list.count > PRINTED) lines.push(`  ... and ${list.count - PRINTED} more ${label} (see the report)`);
+  return lines;
+}
