@@ -7,6 +7,7 @@ import { FIELDS_THAT_DO_NOT_SURVIVE } from '../../src/runtime/cognito/restore-mo
 import { RestoreRefusedError, type RestoreSummary, restoreUserPool } from '../../src/runtime/cognito/restorer';
 import { FolderStore } from '../../src/runtime/store';
 import { tempDir } from '../support/apps';
+import { emulateImportJobs } from '../support/cognito-import-emulation';
 import { type CognitoPagingProxy, everyNth, startCognitoPagingProxy } from '../support/cognito-proxy';
 import { CUSTOM_ATTRIBUTES, createPool, localCognitoClient, retryingCognitoClient, seedPool, serverState } from '../support/cognito-seed';
 import { type CognitoLocal, startCognitoLocal } from '../support/servers';
@@ -236,5 +237,41 @@ describe('Cognito restore into a new pool, on cognito-local behind the paging an
     const { users } = await serverState(admin(), target);
     const changed = users.find((u) => u.Attributes?.some((a) => a.Name === 'email' && a.Value === 'user3@example.org'));
     expect(changed?.Attributes?.find((a) => a.Name === 'given_name')?.Value).toBe('Changed');
+  });
+
+  it('the import-job path (the job API emulated in the test proxy: cognito-local has none): verified users go in bulk, the rest per user, all reconciled', async () => {
+    const emulation = await emulateImportJobs(proxy, admin());
+    try {
+      const target = await createPool(admin(), { customAttributes: WITH_SOURCE_SUB, autoVerifiedAttributes: ['email'] });
+      proxy.resetCounts();
+      const result = await restore(target, plainExport.run, {
+        method: 'import-job',
+        importJob: { cloudWatchLogsRoleArn: 'arn:aws:iam::111111111111:role/CognitoImportLogs', pollSeconds: 0, fileLimits: { rowsPerFile: 30, bytesPerFile: 1024 * 1024 } },
+      });
+      expectNothingFailed(result.summary);
+      const { users, importJobs } = result.summary;
+      expect(result.summary.method).toBe('import-job');
+      // The 75 users with a verified email fit an import file; 30 rows per file makes three jobs.
+      expect(importJobs.map((job) => [job.status, job.imported])).toEqual([['Succeeded', 30], ['Succeeded', 30], ['Succeeded', 15]]);
+      expect(users.imported).toBe(75);
+      expect(users.notImported).toEqual({ 'an import job needs a verified email; the user has none': 76 });
+      // The per-user pass creates the others and disables whoever was disabled, imported or not.
+      expect(users.created).toBe(76);
+      expect(users.alreadyPresent).toBe(75);
+      expect(users.disabled).toBe(9);
+      expect(proxy.callCount('AdminCreateUser')).toBe(76);
+      expect(proxy.callCount('DescribeUserImportJob')).toBe(6);
+      for (const job of emulation.jobs.values()) expect(job.encryptionHeader).toBe('aws:kms');
+      expectSameExceptUnsurvivable(plainExport, await exportPool(target, byUsername));
+    } finally {
+      await emulation.stop();
+    }
+  });
+
+  it('asking for an import job without its logs role is refused before writing', async () => {
+    const target = await createPool(admin(), { customAttributes: WITH_SOURCE_SUB });
+    const refusal = (await restore(target, plainExport.run, { method: 'import-job' }).catch((error: unknown) => error)) as RestoreRefusedError;
+    expect(refusal.message).toContain('an import job needs the CloudWatch Logs role');
+    expect((await serverState(admin(), target)).groups).toEqual([]);
   });
 });

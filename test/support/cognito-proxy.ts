@@ -44,10 +44,15 @@ export interface CognitoPagingProxy extends LocalServer {
   setFaults(plan: FaultPlan | undefined): void;
   /** Runs before every call is answered (tests use it to interrupt a run at a chosen call). */
   onCall(listener: ((operation: string, total: number) => void) | undefined): void;
+  /** Answers an operation cognito-local lacks, instead of forwarding it (undefined removes the handler). */
+  handle(operation: string, handler: OperationHandler | undefined): void;
   /** Total calls, or calls of the named operations. */
   callCount(...operations: string[]): number;
   resetCounts(): void;
 }
+
+/** Answers one call; a thrown error becomes a 400 with the error's name as its type. */
+export type OperationHandler = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /** Fault plan: every `n`th call of the named operations (all when none) fails with `fault`. */
 export function everyNth(n: number, fault: Fault, operations: string[] = []): FaultPlan {
@@ -59,6 +64,7 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
   const calls = new Map<string, number>();
   const faults = new Map<string, number>();
   let plan: FaultPlan | undefined;
+  const handlers = new Map<string, OperationHandler>();
   let listener: ((operation: string, total: number) => void) | undefined;
   let total = 0;
 
@@ -86,6 +92,15 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
         send(res, 500, { __type: 'InternalErrorException', message: 'Internal server error (after the call was applied)' });
       } else {
         send(res, 500, { __type: 'InternalErrorException', message: 'Internal server error' });
+      }
+      return;
+    }
+    const handler = handlers.get(operation);
+    if (handler) {
+      try {
+        send(res, 200, await handler(JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>));
+      } catch (error) {
+        send(res, 400, { __type: (error as Error).name, message: (error as Error).message });
       }
       return;
     }
@@ -152,6 +167,10 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
     faults,
     setFaults: (next) => {
       plan = next;
+    },
+    handle: (operation, handler) => {
+      if (handler) handlers.set(operation, handler);
+      else handlers.delete(operation);
     },
     onCall: (next) => {
       listener = next;

@@ -40,13 +40,14 @@ export const CUSTOM_ATTRIBUTES = ['licence_number', 'jurisdiction'];
 /** An empty pool; by default with the seeded pools' settings and custom attributes. */
 export async function createPool(
   client: CognitoIdentityProviderClient,
-  options: { emailUsernames?: boolean; customAttributes?: readonly string[] } = {},
+  options: { emailUsernames?: boolean; customAttributes?: readonly string[]; autoVerifiedAttributes?: ('email' | 'phone_number')[] } = {},
 ): Promise<string> {
   const usernameAttributes: UsernameAttributeType[] = options.emailUsernames ? ['email'] : [];
   const { UserPool } = await client.send(
     new CreateUserPoolCommand({
       PoolName: `pool-${Math.random().toString(36).slice(2, 8)}`,
       UsernameAttributes: usernameAttributes,
+      ...(options.autoVerifiedAttributes ? { AutoVerifiedAttributes: options.autoVerifiedAttributes } : {}),
       Schema: (options.customAttributes ?? CUSTOM_ATTRIBUTES).map((name) => ({ Name: name, AttributeDataType: 'String', Mutable: true })),
     }),
   );
