@@ -8,6 +8,7 @@ import { runExportJob } from '../../runtime/cognito/export-job';
 import { RestoreRefusedError, type RestoreMethod, restoreUserPool } from '../../runtime/cognito/restorer';
 import { DEFAULT_SOURCE_SUB_ATTRIBUTE } from '../../runtime/cognito/restore-model';
 import { formatRestoreSummary, restoreExitCode } from '../../runtime/cognito/restore-summary';
+import { sendInvitations } from '../../runtime/cognito/invitations';
 import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory } from '../../runtime/cognito/quotas';
 import { FolderStore, storeFor } from '../../runtime/store';
 
@@ -168,6 +169,33 @@ export function cognitoCommand(): Command {
         }
       },
     );
+  command
+    .command('invite')
+    .description(
+      'Sends the pool\'s invitation message, with a new temporary password, to every enabled user still in FORCE_CHANGE_PASSWORD (after a restore). ' +
+        'Users invited by an earlier run are skipped: a new invitation would replace the password they were sent. Exit 1 when any failed.',
+    )
+    .requiredOption('--user-pool-id <id>', 'the restored pool')
+    .option('--state <dir>', 'folder that records who was invited', '.retention/cognito-restore')
+    .option('--again', 'invite again users an earlier run invited')
+    .option('--dry-run', 'count who would be invited; send nothing')
+    .option('--region <region>', 'the Region')
+    .option('--rate <category=rps>', 'requests per second for a Cognito quota category (repeatable)', parseRate)
+    .action(async (options: { userPoolId: string; state: string; again?: boolean; dryRun?: boolean; region?: string; rate?: QuotaOverrides }) => {
+      const result = await sendInvitations({
+        client: createCognitoClient({ region: options.region, rates: options.rate }),
+        userPoolId: options.userPoolId,
+        state: new FolderStore(options.state),
+        again: options.again,
+        dryRun: options.dryRun,
+      });
+      process.stdout.write(
+        `${options.userPoolId}: ${result.sent} invitation(s) ${options.dryRun ? 'would be ' : ''}sent, ${result.alreadyInvited} already invited, ` +
+          `${result.disabled} disabled (not invited), ${result.failed.length} failed\n`,
+      );
+      for (const { username, reason } of result.failed) process.stderr.write(`  failed: ${username}: ${reason}\n`);
+      if (result.failed.length > 0) process.exitCode = 1;
+    });
   return command;
 }
 

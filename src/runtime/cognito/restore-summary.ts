@@ -28,10 +28,16 @@ export function formatRestoreSummary(summary: RestoreSummary): string {
     lines.push(`import job ${job.jobId}: ${job.status}, ${job.imported} imported, ${job.skipped} skipped, ${job.failed} failed${job.message ? ` (${job.message})` : ''}`);
   }
   for (const [reason, n] of Object.entries(users.notImported)) lines.push(`not in the import job (${n}): ${reason}`);
-  if (users.created > 0 || users.imported > 0) {
+  if (users.created > 0) {
     lines.push(
-      'passwords: restored users have none they know. Per-user: FORCE_CHANGE_PASSWORD, no invitation sent (send one with AdminCreateUser MessageAction=RESEND). ' +
-        'Import job: RESET_REQUIRED (sign-in answers PasswordResetRequiredException; the forgot-password flow sends a code). See docs/disaster-recovery.md.',
+      `passwords: the ${users.created} users created one by one are FORCE_CHANGE_PASSWORD with a temporary password nobody was sent; ` +
+        'they can sign in once you send invitations (retention cognito invite). See docs/disaster-recovery.md.',
+    );
+  }
+  if (users.imported > 0) {
+    lines.push(
+      `passwords: the ${users.imported} imported users are RESET_REQUIRED; at sign-in they are sent through the forgot-password flow, ` +
+        'which mails or texts them a code. See docs/disaster-recovery.md.',
     );
   }
   lines.push(...listed('user differs', users.differing, (u) => `${u.username}: ${u.differences.join(', ')}`));
