@@ -4,14 +4,13 @@
  * like Cognito. Writes bench/results/cognito-export.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateGroupCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { COGNITO_DEFAULT_QUOTAS, quotaBoundSeconds } from '../src/runtime/cognito/quotas';
 import { tempDir } from '../test/support/apps';
 import { startCognitoPagingProxy } from '../test/support/cognito-proxy';
-import { localCognitoClient } from '../test/support/cognito-seed';
 import { startCognitoLocal } from '../test/support/servers';
+import { seedCognitoStore } from './tools/seed-cognito';
 
 const USERS = Number(process.env.BENCH_USERS ?? 5_000);
 const GROUPS = 20;
@@ -37,50 +36,11 @@ function run(tool: string, target: string, pool: string): Promise<Measured> {
   });
 }
 
-/** Users and memberships written straight into cognito-local's store: its API rewrites the whole store on every call. */
-async function seed(): Promise<{ dataDir: string; pool: string; memberships: number }> {
-  const server = await startCognitoLocal();
-  const client = localCognitoClient(server.endpoint);
-  const pool = (await client.send(new CreateUserPoolCommand({ PoolName: 'bench', Schema: [{ Name: 'licence', AttributeDataType: 'String', Mutable: true }] }))).UserPool!.Id!;
-  for (let g = 0; g < GROUPS; g += 1) await client.send(new CreateGroupCommand({ UserPoolId: pool, GroupName: `group-${g}`, Precedence: g }));
-  await server.stop();
-  const file = join(server.dataDir, '.cognito', 'db', `${pool}.json`);
-  const store = JSON.parse(readFileSync(file, 'utf8')) as { Users: Record<string, unknown>; Groups: Record<string, { members?: string[] }> };
-  const now = new Date().toISOString();
-  let memberships = 0;
-  for (let i = 0; i < USERS; i += 1) {
-    const username = `user-${String(i).padStart(6, '0')}`;
-    const sub = `${(i * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}-${String(i % 10000).padStart(4, '0')}-4000-8000-${String(i).padStart(12, '0')}`;
-    store.Users[username] = {
-      Username: username,
-      Password: 'x',
-      Attributes: [
-        { Name: 'sub', Value: sub },
-        { Name: 'email', Value: `${username}@example.org` },
-        { Name: 'email_verified', Value: 'true' },
-        { Name: 'given_name', Value: ['Zoë', 'Łukasz', '美咲'][i % 3] },
-        { Name: 'custom:licence', Value: `LIC-${i}` },
-      ],
-      Enabled: i % 50 !== 0,
-      UserStatus: i % 3 === 0 ? 'FORCE_CHANGE_PASSWORD' : 'CONFIRMED',
-      UserCreateDate: now,
-      UserLastModifiedDate: now,
-      RefreshTokens: [],
-    };
-    for (const g of new Set([i % GROUPS, (i * 7 + 3) % GROUPS])) {
-      (store.Groups[`group-${g}`].members ??= []).push(username);
-      memberships += 1;
-    }
-  }
-  writeFileSync(file, JSON.stringify(store));
-  return { dataDir: server.dataDir, pool, memberships };
-}
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   process.stdout.write(`Seeding ${USERS} users in ${GROUPS} groups...\n`);
-  const { dataDir, pool, memberships } = await seed();
+  const { dataDir, pool, memberships } = await seedCognitoStore(USERS, GROUPS);
   const server = await startCognitoLocal({ dataDir });
   const proxy = await startCognitoPagingProxy(server.endpoint);
   const rows: { label: string; ms: number; users: number; maxRssMb: number; calls: Record<string, number> }[] = [];

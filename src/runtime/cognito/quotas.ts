@@ -82,3 +82,32 @@ export function quotaBoundSeconds(calls: Readonly<Record<string, number>>, overr
   }
   return Math.max(0, ...perCategory.values());
 }
+
+export interface RestoreShape {
+  readonly users: number;
+  readonly memberships: number;
+  readonly disabledUsers: number;
+  readonly groups: number;
+}
+
+/**
+ * Seconds a restore into an empty pool needs at the quotas, by path, phase after phase as the
+ * restorer runs them (groups, then users, then memberships; within a phase the categories run in
+ * parallel). The import job's own run time is not in it: Cognito does not document an import rate,
+ * and the job is outside the per-call quotas.
+ */
+export function restoreQuotaBoundSeconds(
+  shape: RestoreShape,
+  path: 'per-user' | 'import-job',
+  overrides: Partial<Record<CognitoQuotaCategory, number>> = {},
+): { groups: number; users: number; memberships: number; total: number } {
+  const page = 60;
+  const groups = quotaBoundSeconds({ ListGroups: Math.ceil(shape.groups / page) || 1, CreateGroup: shape.groups }, overrides);
+  const users =
+    path === 'per-user'
+      ? quotaBoundSeconds({ ListUsers: 1, AdminCreateUser: shape.users, AdminDisableUser: shape.disabledUsers }, overrides)
+      : // Listed before the job (to leave out who is there) and after it (to reconcile).
+        quotaBoundSeconds({ ListUsers: 2 * Math.ceil(shape.users / page), AdminDisableUser: shape.disabledUsers }, overrides);
+  const memberships = quotaBoundSeconds({ ListUsersInGroup: shape.groups, AdminAddUserToGroup: shape.memberships }, overrides);
+  return { groups, users, memberships, total: groups + users + memberships };
+}

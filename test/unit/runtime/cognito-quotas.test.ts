@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SumDigest } from '../../../src/runtime/digest';
-import { COGNITO_DEFAULT_QUOTAS, operationRate, quotaBoundSeconds } from '../../../src/runtime/cognito/quotas';
+import { COGNITO_DEFAULT_QUOTAS, operationRate, quotaBoundSeconds, restoreQuotaBoundSeconds } from '../../../src/runtime/cognito/quotas';
 import { RateLimiter } from '../../../src/runtime/rate-limiter';
 
 describe('Cognito quotas', () => {
@@ -52,5 +52,19 @@ describe('SumDigest', () => {
     expect(SumDigest.of([...records, 'a']).hex).not.toBe(whole);
     expect(SumDigest.of(records.slice(1)).hex).not.toBe(whole);
     expect(SumDigest.of(records).count).toBe(4);
+  });
+});
+
+describe('restore time at the quotas', () => {
+  it('adds the phases: users at UserCreation 50/s, then memberships at UserResourceUpdate 25/s', () => {
+    const shape = { users: 1_000_000, memberships: 2_000_000, disabledUsers: 20_000, groups: 20 };
+    const perUser = restoreQuotaBoundSeconds(shape, 'per-user');
+    expect(perUser.users).toBe(20_000);
+    expect(perUser.memberships).toBe(80_000);
+    expect(perUser.total).toBeCloseTo(100_000 + perUser.groups, 6);
+    // The import job takes user creation out of the per-call quotas; listing and memberships remain.
+    const imported = restoreQuotaBoundSeconds(shape, 'import-job');
+    expect(imported.users).toBeCloseTo((2 * Math.ceil(1_000_000 / 60)) / 30, 6);
+    expect(imported.memberships).toBe(80_000);
   });
 });
