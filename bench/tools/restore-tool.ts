@@ -43,6 +43,7 @@ async function peer(): Promise<number> {
   const load = (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load;
   (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load = (request, ...rest) =>
     request === 'bottleneck' ? { __esModule: true, default: PassThroughLimiter } : load(request, ...rest);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the limiter is swapped, which a static import would precede
   const { restoreUsers } = require('cognito-backup-restore') as { restoreUsers: (c: unknown, pool: string, file: string, password: string) => Promise<void> };
   const cognito = new AWS.CognitoIdentityServiceProvider({ endpoint, region: 'us-east-1', credentials });
   // It resolves once its reader is piped, before any user is created: count the creates that land.
