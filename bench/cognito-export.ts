@@ -3,40 +3,20 @@
  * the same cognito-local server and data, behind the paging proxy that makes cognito-local page
  * like Cognito. Writes bench/results/cognito-export.md.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COGNITO_DEFAULT_QUOTAS, quotaBoundSeconds } from '../src/runtime/cognito/quotas';
 import { tempDir } from '../test/support/apps';
 import { startCognitoPagingProxy } from '../test/support/cognito-proxy';
 import { startCognitoLocal } from '../test/support/servers';
+import { type Measured, measure, median } from './tools/measure';
 import { seedCognitoStore } from './tools/seed-cognito';
 
 const USERS = Number(process.env.BENCH_USERS ?? 5_000);
 const GROUPS = 20;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const TSX = join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const TOOL = join(__dirname, 'tools', 'export-tool.ts');
-
-interface Measured {
-  tool: string;
-  ms: number;
-  users: number;
-  maxRssMb: number;
-}
-
-function run(tool: string, target: string, pool: string): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, TOOL, tool, target, pool, tempDir(`bench-${tool}-`)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Measured) : reject(new Error(`${tool} exited ${code}: ${err}`))));
-  });
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const run = (tool: string, target: string, pool: string): Promise<Measured> => measure('export-tool.ts', [tool, target, pool, tempDir(`bench-${tool}-`)]);
 
 async function main(): Promise<void> {
   process.stdout.write(`Seeding ${USERS} users in ${GROUPS} groups...\n`);

@@ -3,7 +3,7 @@
  * cognito-local server and data (behind the paging proxy), each into a fresh pool; then the time
  * a restore needs on AWS at the documented quotas, by path. Writes bench/results/cognito-restore.md.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateUserPoolCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
@@ -16,33 +16,13 @@ import { tempDir } from '../test/support/apps';
 import { startCognitoPagingProxy } from '../test/support/cognito-proxy';
 import { localCognitoClient, retryingCognitoClient } from '../test/support/cognito-seed';
 import { startCognitoLocal } from '../test/support/servers';
+import { type Measured, measure, median } from './tools/measure';
 import { seedCognitoStore } from './tools/seed-cognito';
 
 const USERS = Number(process.env.BENCH_USERS ?? 5_000);
 const GROUPS = 20;
 const ROUNDS = Number(process.env.BENCH_RESTORE_ROUNDS ?? 1);
-const TSX = join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const TOOL = join(__dirname, 'tools', 'restore-tool.ts');
-
-interface Measured {
-  tool: string;
-  ms: number;
-  users: number;
-  maxRssMb: number;
-}
-
-function run(tool: string, endpoint: string, target: string, input: string): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, TOOL, tool, endpoint, target, input], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Measured) : reject(new Error(`${tool} exited ${code}: ${err}`))));
-  });
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const run = (tool: string, endpoint: string, target: string, input: string): Promise<Measured> => measure('restore-tool.ts', [tool, endpoint, target, input]);
 const hours = (seconds: number) => (seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : `${(seconds / 60).toFixed(1)} min`);
 
 async function main(): Promise<void> {

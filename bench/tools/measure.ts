@@ -1,0 +1,26 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const TSX = join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+/** What a bench tool prints as its last line. */
+export interface Measured {
+  tool: string;
+  ms: number;
+  users: number;
+  maxRssMb: number;
+}
+
+/** Runs a bench tool (a TypeScript file under bench/tools) in its own process, so its peak memory is its own. */
+export function measure(toolFile: string, args: string[]): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TSX, join(__dirname, toolFile), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Measured) : reject(new Error(`${args[0]} exited ${code}: ${err}`))));
+  });
+}
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
