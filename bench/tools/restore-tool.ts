@@ -1,7 +1,7 @@
 /**
  * One restore, measured in its own process. Prints one JSON line: wall time, peak RSS, users
  * restored.
- *   tsx bench/tools/restore-tool.ts <ours|ours-quota|peer> <endpoint> <targetPoolId> <input>
+ *   tsx bench/tools/restore-tool.ts <ours|peer> <endpoint> <targetPoolId> <input>
  * `input` is our export folder (ours) or cognito-backup-restore's backup file (peer).
  */
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const [tool, endpoint, targetPool, input] = process.argv.slice(2);
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const UNLIMITED = { UserCreation: 100_000, UserUpdate: 100_000, UserResourceUpdate: 100_000, UserList: 100_000, UserPoolRead: 100_000, UserPoolResourceRead: 100_000, UserPoolResourceUpdate: 100_000, UserRead: 100_000 };
 
-async function ours(rates?: Record<string, number>): Promise<number> {
+async function ours(rates: Record<string, number>): Promise<number> {
   const client = new CognitoIdentityProviderClient({ endpoint, region: 'us-east-1', credentials, retryMode: 'adaptive', maxAttempts: 10 });
   limitToQuotas(client, rates);
   const run = await openExport(new FolderStore(input));
@@ -61,7 +61,7 @@ async function peer(): Promise<number> {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const users = tool === 'ours' ? await ours(UNLIMITED) : tool === 'ours-quota' ? await ours() : tool === 'peer' ? await peer() : NaN;
+  const users = tool === 'ours' ? await ours(UNLIMITED) : tool === 'peer' ? await peer() : NaN;
   const ms = performance.now() - started;
   process.stdout.write(`${JSON.stringify({ tool, ms, users, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
 }

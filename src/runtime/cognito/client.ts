@@ -85,3 +85,10 @@ export function difference(after: Record<string, number>, before: Record<string,
   }
   return result;
 }
+
+/** Call counts of two runs (or two stretches of one) added, by operation. */
+export function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const result = { ...a };
+  for (const [key, value] of Object.entries(b)) result[key] = (result[key] ?? 0) + value;
+  return Object.fromEntries(Object.entries(result).sort(([x], [y]) => x.localeCompare(y)));
+}

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { SumDigest, sha256Hex } from '../digest';
 import type { ObjectStore } from '../store';
-import { type QuotaOverrides, difference, limitToQuotas, snapshot } from './client';
+import { type QuotaOverrides, difference, limitToQuotas, mergeCounts, snapshot } from './client';
 import {
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,
@@ -132,7 +132,7 @@ export async function exportUserPool(options: ExportOptions): Promise<ExportResu
   let saving: Promise<void> = Promise.resolve();
   const save = (): Promise<void> => {
     saving = saving.then(() => {
-      checkpoint.calls = merge(callsBefore, difference(snapshot(counts), callsAtStart));
+      checkpoint.calls = mergeCounts(callsBefore, difference(snapshot(counts), callsAtStart));
       return store.put(checkpointKey, Buffer.from(JSON.stringify(checkpoint)), 'application/json');
     });
     return saving;
@@ -329,12 +329,6 @@ function manifestOf(checkpoint: Checkpoint, finished: Date): ExportManifest {
     files: [checkpoint.pool!.file, checkpoint.groups!.file, ...checkpoint.streams.flatMap((s) => s.files)],
     calls: checkpoint.calls,
   };
-}
-
-function merge(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const result = { ...a };
-  for (const [key, value] of Object.entries(b)) result[key] = (result[key] ?? 0) + value;
-  return Object.fromEntries(Object.entries(result).sort(([x], [y]) => x.localeCompare(y)));
 }
 
 function sum(values: number[]): number {

@@ -34,7 +34,7 @@ export type CsvRow = { readonly ok: true; readonly line: string } | { readonly o
  * restore writes (attributesToWrite), `username` the name it creates the user with.
  */
 export function csvRow(username: string, attributes: Readonly<Record<string, string>>, user: UserRecord, context: ImportContext): CsvRow {
-  if (/[\s]/.test(username)) return { ok: false, reason: 'the username contains white space, which an import file cannot hold' };
+  if (/\s/.test(username)) return { ok: false, reason: 'the username contains white space, which an import file cannot hold' };
   if (context.autoVerifiedAttributes.length === 0) return { ok: false, reason: 'the target pool has no auto-verified attribute, which an import job requires' };
   const verified = context.autoVerifiedAttributes.filter((name) => attributes[`${name}_verified`] === 'true' && attributes[name]);
   const needed = context.autoVerifiedAttributes.length === 1 ? context.autoVerifiedAttributes : [];

@@ -29,7 +29,7 @@ import {
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { ObjectStore } from '../store';
-import { type QuotaOverrides, difference, limitToQuotas, snapshot } from './client';
+import { type QuotaOverrides, difference, limitToQuotas, mergeCounts, snapshot } from './client';
 import { type GroupRecord, type MembershipRecord, type UserRecord, groupRecord, joinKey, runIdFor } from './export-format';
 import { type ExportRun, partFiles, readGroups, readPart, readPool, readUsers, verifyExport } from './export-reader';
 import { ImportFiles, csvRow } from './import-csv';
@@ -201,7 +201,7 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
   const { summary } = checkpoint;
   const callsBefore = summary.calls;
   const save = async (): Promise<void> => {
-    summary.calls = merge(callsBefore, difference(snapshot(counts), callsAtStart));
+    summary.calls = mergeCounts(callsBefore, difference(snapshot(counts), callsAtStart));
     await options.state.put(checkpointKey, Buffer.from(JSON.stringify(checkpoint)), 'application/json');
   };
   let stopRequested = false;
@@ -507,11 +507,13 @@ async function restoreUser(
   const enabled = record.enabled !== false;
   const found = present.get(userKey(name, identity));
   if (found) {
-    if (found.digest === attributesDigest(attributes) && found.enabled === enabled) {
+    // Only a user whose attributes differ needs reading back to name the differences.
+    if (found.digest !== attributesDigest(attributes)) await reconcile(client, target, record, name, attributes, enabled, summary);
+    else if (enabled && !found.enabled) note(users.differing, { username: record.username, differences: ['enabled'] });
+    else {
       users.alreadyPresent += 1;
-      return;
+      if (!enabled && found.enabled) await disable(client, target, record, name, summary);
     }
-    await reconcile(client, target, record, name, attributes, enabled, summary);
     return;
   }
   try {
@@ -658,10 +660,3 @@ function describe(error: unknown): string {
   const { name, message } = error as { name?: string; message?: string };
   return name && message ? `${name}: ${message}` : String(error);
 }
-
-function merge(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const result = { ...a };
-  for (const [key, value] of Object.entries(b)) result[key] = (result[key] ?? 0) + value;
-  return Object.fromEntries(Object.entries(result).sort(([x], [y]) => x.localeCompare(y)));
-}
-
