@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { breakGlassCommand } from './commands/break-glass';
 import { cognitoCommand } from './commands/cognito';
 import { doctorCommand } from './commands/doctor';
+import { hydrateCommand } from './commands/hydrate';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
 import { restoreCommand } from './commands/restore';
@@ -21,7 +22,8 @@ export function buildProgram(): Command {
     .addCommand(statusCommand())
     .addCommand(reviewCommand())
     .addCommand(restoreCommand())
-    .addCommand(cognitoCommand());
+    .addCommand(cognitoCommand())
+    .addCommand(hydrateCommand());
 }
 
 /** Runs the command line with the process's arguments. */

@@ -19,23 +19,28 @@ export class RateLimiter {
     this.last = this.clock();
   }
 
-  /** Waits for a token. Calls are served in order. */
-  acquire(): Promise<void> {
-    const turn = this.queue.then(() => this.take());
+  /**
+   * Waits for `cost` tokens (a write of several capacity units costs several). Calls are served
+   * in order. A cost above the burst waits for a full bucket and leaves it in debt, so the average
+   * rate still holds.
+   */
+  acquire(cost = 1): Promise<void> {
+    const turn = this.queue.then(() => this.take(cost));
     this.queue = turn;
     return turn;
   }
 
-  private async take(): Promise<void> {
+  private async take(cost: number): Promise<void> {
+    const needed = Math.min(cost, this.burst);
     for (;;) {
       const now = this.clock();
       this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
       this.last = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
+      if (this.tokens >= needed) {
+        this.tokens -= cost;
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, ((1 - this.tokens) / this.ratePerSecond) * 1000));
+      await new Promise((resolve) => setTimeout(resolve, ((needed - this.tokens) / this.ratePerSecond) * 1000));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { CognitoPagingProxy } from './cognito-proxy';
+import type { CallObserver } from './http';
 import { LOCAL_CREDENTIALS } from './servers';
 
 export const CLI = join(__dirname, '..', '..', 'bin', 'retention.js');
@@ -13,8 +13,10 @@ export interface CliRun {
 }
 
 export interface CliOptions {
-  /** Cognito calls go through this proxy. */
-  readonly proxy: CognitoPagingProxy;
+  /** Calls go through this proxy; `killAt` counts its calls. */
+  readonly proxy: CallObserver & { readonly endpoint: string };
+  /** The proxy's service: its endpoint is given to the SDK as this service's endpoint. */
+  readonly service?: 'cognito' | 'dynamodb' | 's3';
   /** S3 endpoint, when the run reads or writes S3. */
   readonly s3Endpoint?: string;
   /** Kills the CLI (SIGKILL) when the proxy has received this many calls. */
@@ -33,7 +35,7 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: proxy.endpoint,
+        ...(options.service === 'dynamodb' ? { AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint } : options.service === 's3' ? { AWS_ENDPOINT_URL_S3: proxy.endpoint } : { AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: proxy.endpoint }),
         ...(options.s3Endpoint ? { AWS_ENDPOINT_URL_S3: options.s3Endpoint } : {}),
       },
     });

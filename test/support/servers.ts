@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { tempDir } from './apps';
 
@@ -125,4 +127,28 @@ export async function startS3rver(buckets: string[] = []): Promise<S3Local> {
 /** An S3 client for s3rver: its credentials, path-style addressing. */
 export function localS3Client(endpoint: string): S3Client {
   return new S3Client({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+}
+
+/**
+ * Starts dynalite (DynamoDB on LevelDB) in this process on a free loopback port, in memory unless
+ * a folder is given. Tables become ACTIVE at once.
+ */
+export async function startDynalite(options: { path?: string } = {}): Promise<LocalServer> {
+  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A DynamoDB client for a local endpoint (dynalite or a proxy in front of it). */
+export function localDynamoClient(endpoint: string, maxAttempts = 8): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, retryMode: 'adaptive', maxAttempts });
 }

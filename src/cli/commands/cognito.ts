@@ -11,6 +11,7 @@ import { formatRestoreSummary, restoreExitCode } from '../../runtime/cognito/res
 import { sendInvitations } from '../../runtime/cognito/invitations';
 import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory } from '../../runtime/cognito/quotas';
 import { FolderStore, storeFor } from '../../runtime/store';
+import { parsePositiveInteger } from '../options';
 
 interface StoreOptions {
   region?: string;
@@ -204,8 +205,3 @@ function parseMethod(value: string): RestoreMethod {
   return value as RestoreMethod;
 }
 
-function parsePositiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number above 0, got "${value}"`);
-  return number;
-}

@@ -37,6 +37,19 @@ describe('RateLimiter (fake clock)', () => {
     expect(granted.slice(2)).toEqual([100, 200, 300, 400]);
   });
 
+  it('charges a weighted acquire its cost, and a cost above the burst leaves the bucket in debt', async () => {
+    vi.useFakeTimers();
+    // 100 write units per second, burst 100: a 250-unit batch waits for a full bucket, then the
+    // next 50-unit batch waits until the 150-unit debt and its own 50 units have refilled.
+    const limiter = new RateLimiter(100, 100, () => Date.now());
+    const granted: number[] = [];
+    const start = Date.now();
+    const all = [limiter.acquire(250), limiter.acquire(50), limiter.acquire(1)].map((turn) => turn.then(() => granted.push(Date.now() - start)));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await Promise.all(all);
+    expect(granted).toEqual([0, 2_000, 2_010]);
+  });
+
   it('refuses a rate that is not positive', () => {
     expect(() => new RateLimiter(0)).toThrow('rate must be a positive number of requests per second, got 0');
   });

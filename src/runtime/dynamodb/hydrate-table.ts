@@ -1,0 +1,252 @@
+/**
+ * Hydrates an existing table (a cold standby's) from another (a restored copy): a parallel scan
+ * of the source in segments, each page written with BatchWriteItem, a checkpoint per segment after
+ * every page, and a verification that reads the target back (strongly consistent) and compares
+ * its item count and order-independent checksum with the source's.
+ *
+ * Puts are idempotent by key, so a page written again after a resume changes nothing and a killed
+ * run loses nothing: each segment continues after the last page its checkpoint records.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CheckpointWriter } from '../checkpoint';
+import { SumDigest } from '../digest';
+import { RateLimiter } from '../rate-limiter';
+import type { ObjectStore } from '../store';
+import { newWriteCounters, putItems, type WriteCounters } from './batch-writer';
+import { canonicalItem } from './item';
+import { decodeKey, describeTable, digestTable, encodeKey, forEachSegment, keySchemaOf, scanSegment, type TableDigest } from './table-scan';
+
+export interface HydrateTableOptions {
+  /** Client for the source table (and the target, unless `targetClient` is given). */
+  readonly client: DynamoDBClient;
+  /** Client for the target table, when it is in another Region or account. */
+  readonly targetClient?: DynamoDBClient;
+  /** The table to read (the restored copy). */
+  readonly source: string;
+  /** The existing table to fill (the cold standby's). */
+  readonly target: string;
+  /** Where the checkpoint and the final report go. */
+  readonly state: ObjectStore;
+  /**
+   * Scan segments.
+   * @default one per 128 MiB of the source's size, at least `concurrency`, at most 1,000
+   */
+  readonly segments?: number;
+  /**
+   * Segments copied at once.
+   * @default 8
+   */
+  readonly concurrency?: number;
+  /** Caps writes to this many write capacity units per second, across all segments. */
+  readonly maxWriteUnits?: number;
+  /**
+   * Writes into a target that already holds items (they are overwritten by key, never deleted).
+   * @default false — a target with items is refused unless a checkpoint shows this run filled them
+   */
+  readonly overwrite?: boolean;
+  /**
+   * Reads the target back and compares count and checksum with the source's.
+   * @default true
+   */
+  readonly verify?: boolean;
+  /** Items per scan page (DynamoDB's 1 MB page limit applies either way). */
+  readonly pageLimit?: number;
+  readonly onProgress?: (progress: HydrateProgress) => void;
+}
+
+export interface HydrateProgress {
+  readonly phase: 'copy' | 'verify';
+  readonly items: number;
+  /** DescribeTable's item count for the source (AWS updates it about every six hours). */
+  readonly estimatedItems: number;
+  readonly segmentsDone: number;
+  readonly totalSegments: number;
+}
+
+export interface HydrateTableResult {
+  readonly source: string;
+  readonly target: string;
+  /** Count and checksum of every source item read (across all runs, from the checkpoint). */
+  readonly sourceDigest: TableDigest;
+  /** Count and checksum of the target read back; undefined when verification was skipped. */
+  readonly targetDigest?: TableDigest;
+  /** True when the target's count and checksum equal the source's. */
+  readonly verified?: boolean;
+  /** True when this run continued from a checkpoint. */
+  readonly resumed: boolean;
+  readonly totalSegments: number;
+  readonly calls: { scan: number; batchWrite: number; unprocessedRetries: number; verifyScan: number };
+  readonly durationMs: { copy: number; verify: number };
+  /** Where the report was written. */
+  readonly report: string;
+}
+
+interface SegmentState {
+  lastKey?: Record<string, Record<string, string>>;
+  done: boolean;
+  items: number;
+  digest: string;
+}
+
+interface Checkpoint {
+  readonly version: 1;
+  readonly source: string;
+  readonly target: string;
+  readonly totalSegments: number;
+  readonly startedAt: string;
+  copyDone: boolean;
+  readonly segments: SegmentState[];
+}
+
+/** The run was refused before anything was written. */
+export class HydrateRefusedError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(['hydration refused before writing anything:', ...problems.map((problem) => `  ${problem}`)].join('\n'));
+    this.name = 'HydrateRefusedError';
+  }
+}
+
+const SEGMENT_BYTES = 128 * 1024 * 1024;
+
+export function stateFolder(source: string, target: string): string {
+  return `dynamodb/${source}--${target}`;
+}
+
+export async function hydrateTable(options: HydrateTableOptions): Promise<HydrateTableResult> {
+  const targetClient = options.targetClient ?? options.client;
+  const concurrency = options.concurrency ?? 8;
+  const folder = stateFolder(options.source, options.target);
+  const checkpointKey = `${folder}/checkpoint.json`;
+  const calls = { scan: 0, batchWrite: 0, unprocessedRetries: 0, verifyScan: 0 };
+
+  const [sourceTable, targetTable] = await Promise.all([describeTable(options.client, options.source), describeTable(targetClient, options.target)]);
+  const saved = await CheckpointWriter.load<Checkpoint>(options.state, checkpointKey);
+  const problems: string[] = [];
+  if (options.source === options.target && !options.targetClient) problems.push(`source and target are the same table (${options.source})`);
+  const sourceKey = JSON.stringify(keySchemaOf(sourceTable));
+  const targetKey = JSON.stringify(keySchemaOf(targetTable));
+  if (sourceKey !== targetKey) problems.push(`key schemas differ: ${options.source} has ${describeKey(sourceTable)}, ${options.target} has ${describeKey(targetTable)}; the target must have the same partition and sort key names and types`);
+  if (targetTable.TableStatus !== 'ACTIVE') problems.push(`${options.target} is ${targetTable.TableStatus}, not ACTIVE; wait until it is`);
+  if (!saved && !options.overwrite) {
+    const probe = await targetClient.send(new ScanCommand({ TableName: options.target, Limit: 1 }));
+    if ((probe.Items?.length ?? 0) > 0) problems.push(`${options.target} already holds items; pass --overwrite to write over them by key (nothing is deleted)`);
+  }
+  if (problems.length > 0) throw new HydrateRefusedError(problems);
+
+  const totalSegments = saved?.totalSegments ?? options.segments ?? defaultSegments(sourceTable.TableSizeBytes ?? 0, concurrency);
+  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > 1_000_000) throw new HydrateRefusedError([`segments must be an integer from 1 to 1,000,000, got ${totalSegments}`]);
+  const checkpoint: Checkpoint = saved ?? {
+    version: 1,
+    source: options.source,
+    target: options.target,
+    totalSegments,
+    startedAt: new Date().toISOString(),
+    copyDone: false,
+    segments: Array.from({ length: totalSegments }, () => ({ done: false, items: 0, digest: '0' })),
+  };
+  const writer = new CheckpointWriter(options.state, checkpointKey, () => checkpoint);
+  const estimatedItems = sourceTable.ItemCount ?? 0;
+  const copied = () => checkpoint.segments.reduce((sum, segment) => sum + segment.items, 0);
+  const segmentsDone = () => checkpoint.segments.filter((segment) => segment.done).length;
+  const report = (phase: HydrateProgress['phase'], items: number) => options.onProgress?.({ phase, items, estimatedItems, segmentsDone: segmentsDone(), totalSegments });
+
+  const counters: WriteCounters = newWriteCounters();
+  const writeLimiter = options.maxWriteUnits ? new RateLimiter(options.maxWriteUnits) : undefined;
+  const copyStart = performance.now();
+  if (!checkpoint.copyDone) {
+    await writer.save();
+    const pending = checkpoint.segments.flatMap((segment, index) => (segment.done ? [] : [index]));
+    report('copy', copied());
+    // A failed segment stops the others after their current page, so the checkpoint is recent.
+    let stopping = false;
+    try {
+      await forEachSegment(
+        totalSegments,
+        concurrency,
+        async (segment) => {
+          try {
+            await copySegment(segment);
+          } catch (error) {
+            stopping = true;
+            throw error;
+          }
+        },
+        pending,
+      );
+    } finally {
+      calls.batchWrite = counters.batchWriteCalls;
+      calls.unprocessedRetries = counters.unprocessedRetries;
+      await writer.save().catch(() => undefined);
+    }
+    checkpoint.copyDone = true;
+    await writer.save();
+
+    async function copySegment(segment: number): Promise<void> {
+      const state = checkpoint.segments[segment];
+      const digest = new SumDigest(state.digest, state.items);
+      const pages = scanSegment({
+        client: options.client,
+        table: options.source,
+        segment,
+        totalSegments,
+        startKey: state.lastKey ? decodeKey(state.lastKey) : undefined,
+        pageLimit: options.pageLimit,
+        onCall: () => (calls.scan += 1),
+      });
+      for await (const page of pages) {
+        await putItems(page.items, { client: targetClient, table: options.target, writeLimiter, counters });
+        for (const item of page.items) digest.add(canonicalItem(item));
+        state.items = digest.count;
+        state.digest = digest.hex;
+        state.lastKey = page.lastKey ? encodeKey(page.lastKey) : undefined;
+        state.done = page.lastKey === undefined;
+        await writer.save();
+        report('copy', copied());
+        if (stopping) return;
+      }
+    }
+  }
+  const copyMs = performance.now() - copyStart;
+
+  const sourceDigest = checkpoint.segments.reduce((total, segment) => total.merge(new SumDigest(segment.digest, segment.items)), new SumDigest());
+  const verifyStart = performance.now();
+  let targetDigest: TableDigest | undefined;
+  if (options.verify !== false) {
+    let read = 0;
+    targetDigest = await digestTable(targetClient, options.target, {
+      totalSegments,
+      concurrency,
+      consistentRead: true,
+      onItems: (count) => report('verify', (read += count)),
+      onCall: () => (calls.verifyScan += 1),
+    });
+  }
+  const verified = targetDigest ? targetDigest.items === sourceDigest.count && targetDigest.digest === sourceDigest.hex : undefined;
+  const result: HydrateTableResult = {
+    source: options.source,
+    target: options.target,
+    sourceDigest: { items: sourceDigest.count, digest: sourceDigest.hex },
+    targetDigest,
+    verified,
+    resumed: saved !== undefined,
+    totalSegments,
+    calls,
+    durationMs: { copy: Math.round(copyMs), verify: Math.round(performance.now() - verifyStart) },
+    report: `${options.state.location}/${folder}/report.json`,
+  };
+  await options.state.put(`${folder}/report.json`, Buffer.from(JSON.stringify({ ...result, finishedAt: new Date().toISOString() }, null, 2)), 'application/json');
+  // A verified copy is finished; a mismatch keeps the checkpoint so the evidence stays with the report.
+  if (verified !== false) await options.state.delete(checkpointKey);
+  return result;
+}
+
+function describeKey(table: Parameters<typeof keySchemaOf>[0]): string {
+  return keySchemaOf(table)
+    .map((key) => `${key.name} (${key.keyType}, ${key.type})`)
+    .join(' + ');
+}
+
+export function defaultSegments(tableSizeBytes: number, concurrency: number): number {
+  return Math.min(1_000, Math.max(concurrency, Math.ceil(tableSizeBytes / SEGMENT_BYTES)));
+}
