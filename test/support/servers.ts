@@ -116,7 +116,7 @@ export async function startS3rver(buckets: string[] = []): Promise<S3Local> {
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
-    silent: true,
+    silent: !process.env.S3RVER_LOG,
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
