@@ -8,6 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CognitoUserPoolExport } from '../../src/constructs/cognito-user-pool-export';
+import { RestoreTestResource, RestoreTesting } from '../../src/constructs/restore-testing';
 import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
 import { BackupInfrastructureStack, exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
 
@@ -20,6 +21,7 @@ export class PersistentStack extends Stack {
   readonly apiRole: iam.Role;
   readonly recoveryRole: iam.Role;
   readonly userPoolExport: CognitoUserPoolExport;
+  readonly restoreTesting: RestoreTesting;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -69,7 +71,8 @@ export class PersistentStack extends Stack {
         removalPolicy: RemovalPolicy.RETAIN,
       });
 
-    protect(bucket('ProviderUsersBucket'), 'document_storage');
+    const providerUsersBucket = bucket('ProviderUsersBucket');
+    protect(providerUsersBucket, 'document_storage');
     exclude(bucket('BulkUploadsBucket'), 'transitory: bulk upload files are processed into the provider table within minutes, then deleted');
     exclude(bucket('TransactionReportsBucket'), 'derived reports, regenerated from the transaction history table');
 
@@ -109,6 +112,22 @@ export class PersistentStack extends Stack {
     this.userPoolExport = new CognitoUserPoolExport(this, 'UserPoolExport', {
       userPools: [userPool('StaffUsers'), userPool('ProviderUsers')],
       backup: BackupInfrastructureStack.find(this),
+    });
+
+    // Weekly restore tests prove each category's RTO. ssn_data is left out: its vault denies every
+    // restore (break-glass only). The database restores into its own subnet group and security group.
+    const subnetGroup = database.node.findChild('Subnets') as rds.SubnetGroup;
+    this.restoreTesting = new RestoreTesting(this, 'RestoreTesting', {
+      backup: BackupInfrastructureStack.find(this),
+      resources: [
+        RestoreTestResource.fromTable(this.tables.ProviderTable, 'critical_data'),
+        RestoreTestResource.fromTable(this.tables.CompactConfigurationTable, 'configuration_data'),
+        RestoreTestResource.fromBucket(providerUsersBucket, 'document_storage'),
+        RestoreTestResource.fromCluster(database, 'relational_data', {
+          dbsubnetgroupname: subnetGroup.subnetGroupName,
+          vpcsecuritygroupids: `["${database.connections.securityGroups[0].securityGroupId}"]`,
+        }),
+      ],
     });
   }
 }
