@@ -8,6 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CognitoUserPoolExport } from '../../src/constructs/cognito-user-pool-export';
+import { HydrationStateMachine } from '../../src/constructs/hydration-state-machine';
 import { RestoreTestResource, RestoreTesting } from '../../src/constructs/restore-testing';
 import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
 import { BackupInfrastructureStack, exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
@@ -22,6 +23,7 @@ export class PersistentStack extends Stack {
   readonly recoveryRole: iam.Role;
   readonly userPoolExport: CognitoUserPoolExport;
   readonly restoreTesting: RestoreTesting;
+  readonly hydration: HydrationStateMachine;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -51,6 +53,12 @@ export class PersistentStack extends Stack {
     protect(table('CompactConfigurationTable'), 'configuration_data');
     protect(table('TransactionHistoryTable'), 'critical_data');
     protect(table('DataEventTable'), 'critical_data');
+
+    // When this deployment is the cold standby, its tables are filled from restored copies
+    // (restored-*) by this state machine. The SSN table is left to the recovery role.
+    this.hydration = new HydrationStateMachine(this, 'Hydration', {
+      targets: ['ProviderTable', 'StaffUsersTable', 'CompactConfigurationTable', 'TransactionHistoryTable', 'DataEventTable'].map((name) => this.tables[name]),
+    });
 
     const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,

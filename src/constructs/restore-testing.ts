@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import type { RetentionPolicy } from '../policy/config';
 import { planRestoreTests, RESTORE_TEST_METRICS, RESTORE_TESTING_LIMITS, type PlannedRestoreTest, type RestoreTestResourceType, type RestoreTestTarget } from '../policy/restore-testing';
 import type { BackupMonitoring } from './backup-monitoring';
-import { acknowledge } from './nag';
+import { acknowledge, nagValue } from './nag';
 
 /** What restore testing needs of the backup infrastructure (BackupInfrastructureStack provides it). */
 export interface RestoreTestingInfrastructure {
@@ -235,7 +235,3 @@ export class RestoreTesting extends Construct {
   }
 }
 
-/** How cdk-nag spells a value in a finding: the literal, or the pseudo parameter's name when it is a token. */
-function nagValue(value: string, pseudo: string): string {
-  return Token.isUnresolved(value) ? pseudo : value;
-}

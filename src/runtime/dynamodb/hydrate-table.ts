@@ -7,15 +7,14 @@
  * Puts are idempotent by key, so a page written again after a resume changes nothing and a killed
  * run loses nothing: each segment continues after the last page its checkpoint records.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { CheckpointWriter } from '../checkpoint';
 import { SumDigest } from '../digest';
 import { RateLimiter } from '../rate-limiter';
 import type { ObjectStore } from '../store';
-import { newWriteCounters, putItems, type WriteCounters } from './batch-writer';
-import { canonicalItem } from './item';
-import { decodeKey, describeTable, digestTable, encodeKey, forEachSegment, keySchemaOf, scanSegment, type TableDigest } from './table-scan';
+import { newWriteCounters, type WriteCounters } from './batch-writer';
+import { copySegmentPages, type SegmentPosition, START_OF_SEGMENT } from './segment-copy';
+import { describeTable, digestTable, forEachSegment, keySchemaOf, type TableDigest } from './table-scan';
 
 export interface HydrateTableOptions {
   /** Client for the source table (and the target, unless `targetClient` is given). */
@@ -82,12 +81,6 @@ export interface HydrateTableResult {
   readonly report: string;
 }
 
-interface SegmentState {
-  lastKey?: Record<string, Record<string, string>>;
-  done: boolean;
-  items: number;
-  digest: string;
-}
 
 interface Checkpoint {
   readonly version: 1;
@@ -96,7 +89,7 @@ interface Checkpoint {
   readonly totalSegments: number;
   readonly startedAt: string;
   copyDone: boolean;
-  readonly segments: SegmentState[];
+  readonly segments: SegmentPosition[];
 }
 
 /** The run was refused before anything was written. */
@@ -120,18 +113,8 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
   const checkpointKey = `${folder}/checkpoint.json`;
   const calls = { scan: 0, batchWrite: 0, unprocessedRetries: 0, verifyScan: 0 };
 
-  const [sourceTable, targetTable] = await Promise.all([describeTable(options.client, options.source), describeTable(targetClient, options.target)]);
   const saved = await CheckpointWriter.load<Checkpoint>(options.state, checkpointKey);
-  const problems: string[] = [];
-  if (options.source === options.target && !options.targetClient) problems.push(`source and target are the same table (${options.source})`);
-  const sourceKey = JSON.stringify(keySchemaOf(sourceTable));
-  const targetKey = JSON.stringify(keySchemaOf(targetTable));
-  if (sourceKey !== targetKey) problems.push(`key schemas differ: ${options.source} has ${describeKey(sourceTable)}, ${options.target} has ${describeKey(targetTable)}; the target must have the same partition and sort key names and types`);
-  if (targetTable.TableStatus !== 'ACTIVE') problems.push(`${options.target} is ${targetTable.TableStatus}, not ACTIVE; wait until it is`);
-  if (!saved && !options.overwrite) {
-    const probe = await targetClient.send(new ScanCommand({ TableName: options.target, Limit: 1 }));
-    if ((probe.Items?.length ?? 0) > 0) problems.push(`${options.target} already holds items; pass --overwrite to write over them by key (nothing is deleted)`);
-  }
+  const { sourceTable, problems } = await preflight({ sourceClient: options.client, targetClient, source: options.source, target: options.target, sameClient: !options.targetClient, requireEmpty: !saved && !options.overwrite });
   if (problems.length > 0) throw new HydrateRefusedError(problems);
 
   const totalSegments = saved?.totalSegments ?? options.segments ?? defaultSegments(sourceTable.TableSizeBytes ?? 0, concurrency);
@@ -143,7 +126,7 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
     totalSegments,
     startedAt: new Date().toISOString(),
     copyDone: false,
-    segments: Array.from({ length: totalSegments }, () => ({ done: false, items: 0, digest: '0' })),
+    segments: Array.from({ length: totalSegments }, () => ({ ...START_OF_SEGMENT })),
   };
   const writer = new CheckpointWriter(options.state, checkpointKey, () => checkpoint);
   const estimatedItems = sourceTable.ItemCount ?? 0;
@@ -183,28 +166,27 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
     await writer.save();
 
     async function copySegment(segment: number): Promise<void> {
-      const state = checkpoint.segments[segment];
-      const digest = new SumDigest(state.digest, state.items);
-      const pages = scanSegment({
-        client: options.client,
-        table: options.source,
-        segment,
-        totalSegments,
-        startKey: state.lastKey ? decodeKey(state.lastKey) : undefined,
-        pageLimit: options.pageLimit,
-        onCall: () => (calls.scan += 1),
-      });
-      for await (const page of pages) {
-        await putItems(page.items, { client: targetClient, table: options.target, writeLimiter, counters });
-        for (const item of page.items) digest.add(canonicalItem(item));
-        state.items = digest.count;
-        state.digest = digest.hex;
-        state.lastKey = page.lastKey ? encodeKey(page.lastKey) : undefined;
-        state.done = page.lastKey === undefined;
-        await writer.save();
-        report('copy', copied());
-        if (stopping) return;
-      }
+      await copySegmentPages(
+        {
+          sourceClient: options.client,
+          targetClient,
+          source: options.source,
+          target: options.target,
+          segment,
+          totalSegments,
+          pageLimit: options.pageLimit,
+          writeLimiter,
+          counters,
+          onScan: () => (calls.scan += 1),
+          onPage: async (position) => {
+            checkpoint.segments[segment] = position;
+            await writer.save();
+            report('copy', copied());
+          },
+          shouldStop: () => stopping,
+        },
+        checkpoint.segments[segment],
+      );
     }
   }
   const copyMs = performance.now() - copyStart;
@@ -241,7 +223,33 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
   return result;
 }
 
-function describeKey(table: Parameters<typeof keySchemaOf>[0]): string {
+/**
+ * The checks before anything is written: both tables exist, the target is ACTIVE, the key schemas
+ * match, and (unless told otherwise) the target is empty. Every problem is returned together.
+ */
+export async function preflight(check: {
+  sourceClient: DynamoDBClient;
+  targetClient: DynamoDBClient;
+  source: string;
+  target: string;
+  sameClient: boolean;
+  requireEmpty: boolean;
+}): Promise<{ sourceTable: TableDescription; problems: string[] }> {
+  const [sourceTable, targetTable] = await Promise.all([describeTable(check.sourceClient, check.source), describeTable(check.targetClient, check.target)]);
+  const problems: string[] = [];
+  if (check.source === check.target && check.sameClient) problems.push(`source and target are the same table (${check.source})`);
+  if (JSON.stringify(keySchemaOf(sourceTable)) !== JSON.stringify(keySchemaOf(targetTable))) {
+    problems.push(`key schemas differ: ${check.source} has ${describeKey(sourceTable)}, ${check.target} has ${describeKey(targetTable)}; the target must have the same partition and sort key names and types`);
+  }
+  if (targetTable.TableStatus !== 'ACTIVE') problems.push(`${check.target} is ${targetTable.TableStatus}, not ACTIVE; wait until it is`);
+  if (check.requireEmpty) {
+    const probe = await check.targetClient.send(new ScanCommand({ TableName: check.target, Limit: 1 }));
+    if ((probe.Items?.length ?? 0) > 0) problems.push(`${check.target} already holds items; pass --overwrite to write over them by key (nothing is deleted)`);
+  }
+  return { sourceTable, problems };
+}
+
+function describeKey(table: TableDescription): string {
   return keySchemaOf(table)
     .map((key) => `${key.name} (${key.keyType}, ${key.type})`)
     .join(' + ');
