@@ -1,11 +1,16 @@
 export * from './policy';
 export * from './constructs/backup-roles';
+export * from './constructs/bucket-hydration-state-machine';
 export * from './constructs/category-plans';
 export * from './constructs/cognito-user-pool-export';
 export * from './constructs/context';
 export * from './constructs/encrypted-backup-vault';
+export * from './constructs/hydration-state-machine';
 export * from './constructs/nag';
 export * from './constructs/protection';
+export * from './constructs/restore-testing';
 export * from './stacks/backup-infrastructure-stack';
 export * from './report/protection-report';
 export * from './report/format';
+export { hydrateTable, HydrateRefusedError, type HydrateTableOptions, type HydrateTableResult } from './runtime/dynamodb/hydrate-table';
+export { hydrateBucket, type HydrateBucketOptions, type HydrateBucketResult } from './runtime/s3/hydrate-bucket';

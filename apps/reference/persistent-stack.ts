@@ -8,6 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CognitoUserPoolExport } from '../../src/constructs/cognito-user-pool-export';
+import { BucketHydrationStateMachine } from '../../src/constructs/bucket-hydration-state-machine';
 import { HydrationStateMachine } from '../../src/constructs/hydration-state-machine';
 import { RestoreTestResource, RestoreTesting } from '../../src/constructs/restore-testing';
 import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
@@ -24,6 +25,7 @@ export class PersistentStack extends Stack {
   readonly userPoolExport: CognitoUserPoolExport;
   readonly restoreTesting: RestoreTesting;
   readonly hydration: HydrationStateMachine;
+  readonly bucketHydration: BucketHydrationStateMachine;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -81,6 +83,7 @@ export class PersistentStack extends Stack {
 
     const providerUsersBucket = bucket('ProviderUsersBucket');
     protect(providerUsersBucket, 'document_storage');
+    this.bucketHydration = new BucketHydrationStateMachine(this, 'BucketHydration', { targets: [providerUsersBucket] });
     exclude(bucket('BulkUploadsBucket'), 'transitory: bulk upload files are processed into the provider table within minutes, then deleted');
     exclude(bucket('TransactionReportsBucket'), 'derived reports, regenerated from the transaction history table');
 

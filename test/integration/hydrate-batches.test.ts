@@ -1,0 +1,70 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../src/lambdas/hydrate-bucket';
+import type { ItemReaderObject } from '../../src/runtime/s3/hydrate-batches';
+import { listObjects } from '../../src/runtime/s3/listing';
+import { createBucket, putObjects, sampleObjects } from '../support/s3-seed';
+import { localS3Client, type S3Local, startS3rver } from '../support/servers';
+
+/**
+ * The bucket hydration worker on s3rver. Step Functions does not run here: the test lists the
+ * source as the Distributed Map's S3 item reader does (ListObjectsV2 fields, `Etag`), cuts the
+ * listing into batches with the same batch input, and calls the handler per batch, copy map first.
+ */
+describe('bucket hydration worker batches (the state machine order, driven by the test; buckets on s3rver)', () => {
+  let s3: S3Local;
+  const objects = sampleObjects(450);
+
+  beforeAll(async () => {
+    s3 = await startS3rver(['restored-documents']);
+    process.env.AWS_ENDPOINT_URL_S3 = s3.endpoint;
+    process.env.AWS_REGION = 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    await putObjects(localS3Client(s3.endpoint), 'restored-documents', objects);
+    await createBucket(localS3Client(s3.endpoint), 'documents');
+  });
+
+  afterAll(async () => {
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    await s3?.stop();
+  });
+
+  async function itemReader(bucket: string): Promise<ItemReaderObject[][]> {
+    const items: ItemReaderObject[] = [];
+    for await (const object of listObjects({ client: localS3Client(s3.endpoint), bucket })) items.push({ Key: object.key, Size: object.size, Etag: object.etag });
+    const batches: ItemReaderObject[][] = [];
+    for (let start = 0; start < items.length; start += 200) batches.push(items.slice(start, start + 200));
+    return batches;
+  }
+
+  it('copies every batch, then verifies every object in the target', async () => {
+    const batches = await itemReader('restored-documents');
+    expect(batches.map((batch) => batch.length)).toEqual([200, 200, 50]);
+    const batch = { source: 'restored-documents', target: 'documents' };
+    const copied = await Promise.all(batches.map((items) => handler({ step: 'copy', batch, items })));
+    expect(copied.reduce((sum, result) => sum + ('copied' in result ? result.copied : 0), 0)).toBe(450);
+    const verified = await Promise.all(batches.map((items) => handler({ step: 'verify', batch, items })));
+    expect(verified.reduce((sum, result) => sum + ('verified' in result ? result.verified : 0), 0)).toBe(450);
+    const target: string[] = [];
+    for await (const object of listObjects({ client: localS3Client(s3.endpoint), bucket: 'documents' })) target.push(`${object.key} ${object.size} ${object.etag}`);
+    const source: string[] = [];
+    for await (const object of listObjects({ client: localS3Client(s3.endpoint), bucket: 'restored-documents' })) source.push(`${object.key} ${object.size} ${object.etag}`);
+    expect(target).toEqual(source);
+  });
+
+  it('fails the verification with HydrationMismatch, naming each object that is missing or differs', async () => {
+    await createBucket(localS3Client(s3.endpoint), 'documents-partial');
+    const batches = await itemReader('restored-documents');
+    const batch = { source: 'restored-documents', target: 'documents-partial' };
+    await handler({ step: 'copy', batch, items: batches[0].slice(2) });
+    const changed = batches[0][3];
+    await localS3Client(s3.endpoint).send(new PutObjectCommand({ Bucket: 'documents-partial', Key: changed.Key, Body: 'changed' }));
+    const failure = await handler({ step: 'verify', batch, items: batches[0] }).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).name).toBe('HydrationMismatch');
+    expect((failure as Error).message).toContain('3 object(s) differ between source and target');
+    expect((failure as Error).message).toContain(`${batches[0][0].Key}: missing in documents-partial`);
+    expect((failure as Error).message).toContain(`${changed.Key}: 7 bytes, the source has ${changed.Size}`);
+  });
+});
