@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledge, nagValue } from './nag';
+import { distributedMapStateMachine, workerFunction } from './distributed-map-worker';
+import { acknowledge } from './nag';
 
 export interface BucketHydrationStateMachineProps {
   /** The existing buckets it may fill (the cold standby's). Nothing else is writable. */
@@ -74,24 +73,7 @@ export class BucketHydrationStateMachine extends Construct {
       { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The permissions of this one function, kept with its role.' },
     );
 
-    this.worker = new nodejs.NodejsFunction(this, 'Worker', {
-      entry: join(__dirname, '../lambdas/hydrate-bucket.ts'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: Duration.minutes(15),
-      role,
-      logGroup,
-      description: 'Bucket hydration worker: copies or verifies a batch of objects',
-      environment: { POWERTOOLS_SERVICE_NAME: 'hydrate-bucket' },
-      bundling: { minify: true, sourceMap: true },
-    });
-    acknowledge(
-      this.worker,
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: 'The function calls only the S3 API.' },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency', reason: 'Concurrency is bounded by the Distributed Map (maxConcurrency).' },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: 'Called synchronously by the state machine, which retries each batch and fails the execution visibly.' },
-    );
+    this.worker = workerFunction(this, 'Worker', { handler: 'hydrate-bucket.ts', role, logGroup, memorySize: 512, api: 'S3', description: 'Bucket hydration worker: copies or verifies a batch of objects' });
 
     const objectMap = (id: string, step: 'copy' | 'verify') => {
       const task = new tasks.LambdaInvoke(this, `${id}Batch`, {
@@ -113,32 +95,9 @@ export class BucketHydrationStateMachine extends Construct {
     };
     const definition = objectMap('CopyObjects', 'copy').next(objectMap('VerifyObjects', 'verify')).next(new sfn.Succeed(this, 'Hydrated'));
 
-    const machineLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(machineLogs, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'Execution history holds bucket names and counts; CloudWatch Logs encrypts it at rest.' });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      logs: { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
-      timeout: Duration.days(7),
-    });
-    const region = nagValue(stack.region, '<AWS::Region>');
-    const account = nagValue(stack.account, '<AWS::AccountId>');
-    const workerId = stack.getLogicalId(this.worker.node.defaultChild as CfnResource);
-    acknowledge(
-      this.stateMachine.role.node.findChild('DefaultPolicy'),
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${workerId}.Arn>:*]`, reason: 'Invoking the worker function by any version or alias (CDK grant).' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs delivery have no resource-level permissions.' },
+    this.stateMachine = distributedMapStateMachine(this, definition, this.worker, [
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${prefix}*]`, reason: 'The item reader lists the restored bucket named in the execution input, which is under the restore prefix.' },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: "The state machine's own permissions, kept with its role." },
-    );
-    const machineName = JSON.stringify({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: stack.getLogicalId(this.stateMachine.node.defaultChild as CfnResource) }] }] });
-    const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:${machineName}`;
-    acknowledge(
-      this.stateMachine.node.findChild('DistributedMapPolicy'),
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}:*]`, reason: "The Distributed Map's child executions of this state machine, named at run time (CDK grant)." },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}/*:*]`, reason: "The Distributed Map's child executions of this state machine, named at run time (CDK grant)." },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: "The state machine's own permissions, kept with its role." },
-    );
+    ]);
   }
 }
 

@@ -1,14 +1,13 @@
-import { join } from 'node:path';
-import { ArnFormat, type CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { distributedMapStateMachine, workerFunction } from './distributed-map-worker';
 import { acknowledge, nagValue } from './nag';
 
 export interface HydrationStateMachineProps {
@@ -28,8 +27,6 @@ export interface HydrationStateMachineProps {
    */
   readonly maxConcurrency?: number;
 }
-
-const WORKER_TIMEOUT = Duration.minutes(15);
 
 /**
  * Hydrates a cold standby's table from a restored copy from AWS itself, for tables too large for
@@ -77,24 +74,7 @@ export class HydrationStateMachine extends Construct {
       { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The permissions of this one function, kept with its role.' },
     );
 
-    this.worker = new nodejs.NodejsFunction(this, 'Worker', {
-      entry: join(__dirname, '../lambdas/hydrate-table.ts'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 1024,
-      timeout: WORKER_TIMEOUT,
-      role,
-      logGroup,
-      description: 'Hydration worker: plans, copies and checksums table segments in slices, and verifies the totals',
-      environment: { POWERTOOLS_SERVICE_NAME: 'hydrate-table' },
-      bundling: { minify: true, sourceMap: true },
-    });
-    acknowledge(
-      this.worker,
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: 'The function calls only the DynamoDB API.' },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency', reason: 'Concurrency is bounded by the Distributed Map (maxConcurrency), which is the point of the cap.' },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: 'Called synchronously by the state machine, which retries each slice and fails the execution visibly.' },
-    );
+    this.worker = workerFunction(this, 'Worker', { handler: 'hydrate-table.ts', role, logGroup, memorySize: 1024, api: 'DynamoDB', description: 'Hydration worker: plans, copies and checksums table segments in slices, and verifies the totals' });
 
     const invoke = (id: string, payload: Record<string, unknown>, resultPath?: string) => {
       const task = new tasks.LambdaInvoke(this, id, { lambdaFunction: this.worker, payload: sfn.TaskInput.fromObject(payload), payloadResponseOnly: true, resultPath, retryOnServiceExceptions: false });
@@ -133,28 +113,6 @@ export class HydrationStateMachine extends Construct {
           .otherwise(new sfn.Fail(this, 'Mismatch', { error: 'HydrationMismatch', cause: 'The target table does not equal the source: counts or checksums differ. The verdict is in the Verify step output.' })),
       );
 
-    const machineLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(machineLogs, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'Execution history holds table names, positions (keys) and counts; CloudWatch Logs encrypts it at rest.' });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      logs: { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
-      timeout: Duration.days(7),
-    });
-    const workerId = stack.getLogicalId(this.worker.node.defaultChild as CfnResource);
-    acknowledge(
-      this.stateMachine.role.node.findChild('DefaultPolicy'),
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${workerId}.Arn>:*]`, reason: 'Invoking the worker function by any version or alias (CDK grant).' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs delivery have no resource-level permissions.' },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: "The state machine's own permissions, kept with its role." },
-    );
-    const machineName = JSON.stringify({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: stack.getLogicalId(this.stateMachine.node.defaultChild as CfnResource) }] }] });
-    const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:${machineName}`;
-    acknowledge(
-      this.stateMachine.node.findChild('DistributedMapPolicy'),
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}:*]`, reason: "The Distributed Map's child executions of this state machine, named at run time (CDK grant)." },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}/*:*]`, reason: "The Distributed Map's child executions of this state machine, named at run time (CDK grant)." },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: "The state machine's own permissions, kept with its role." },
-    );
+    this.stateMachine = distributedMapStateMachine(this, definition, this.worker);
   }
 }

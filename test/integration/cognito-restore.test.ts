@@ -209,10 +209,17 @@ describe('Cognito restore into a new pool, on cognito-local behind the paging an
       run: plainExport.run,
       targetUserPoolId: target,
       state,
+      // One user at a time, so the stop lands inside a part file, not at its end.
+      concurrency: 1,
       shouldStop: () => proxy.callCount('AdminCreateUser') >= 70,
     });
     expect(paused.status).toBe('paused');
-    expect((await state.list('')).some((key) => key.endsWith('checkpoint.json'))).toBe(true);
+    const checkpointKey = (await state.list('')).find((key) => key.endsWith('checkpoint.json'));
+    expect(checkpointKey).toBeDefined();
+    // The saved counts cover the finished part files only: the stopped part is done again on resume.
+    const saved = JSON.parse((await state.get(checkpointKey!))!.toString('utf8')) as { userFilesDone: string[]; summary: { users: { created: number; alreadyPresent: number } } };
+    const finishedUsers = saved.userFilesDone.reduce((sum, path) => sum + (plainExport.run.manifest.files.find((file) => file.path === path)?.records ?? 0), 0);
+    expect(saved.summary.users.created + saved.summary.users.alreadyPresent).toBe(finishedUsers);
     const createdBefore = proxy.callCount('AdminCreateUser');
     expect(createdBefore).toBeLessThan(151);
 

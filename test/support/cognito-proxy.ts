@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { forwardedHeaders, readBody } from './http';
+import { countCalls, forwardedHeaders, listenOnLoopback, readBody } from './http';
 import type { LocalServer } from './servers';
 
 /**
@@ -159,11 +158,9 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
     res.end(response.body);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
+    ...listening,
     calls,
     faults,
     setFaults: (next) => {
@@ -176,20 +173,12 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
     onCall: (next) => {
       listener = next;
     },
-    callCount: (...operations) =>
-      operations.length === 0
-        ? [...calls.values()].reduce((sum, n) => sum + n, 0)
-        : operations.reduce((sum, op) => sum + (calls.get(op) ?? 0), 0),
+    callCount: (...operations) => countCalls(calls, operations),
     resetCounts: () => {
       calls.clear();
       faults.clear();
       total = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 

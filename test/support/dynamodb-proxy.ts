@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type CallObserver, forwardedHeaders, readBody } from './http';
+import { type CallObserver, countCalls, forwardedHeaders, listenOnLoopback, readBody } from './http';
 import type { LocalServer } from './servers';
 
 /**
@@ -90,11 +89,9 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
     return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
+    ...listening,
     calls,
     faults,
     withheldItems: () => withheld,
@@ -104,19 +101,13 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
     onCall: (next) => {
       listener = next;
     },
-    callCount: (...operations) =>
-      operations.length === 0 ? [...calls.values()].reduce((sum, n) => sum + n, 0) : operations.reduce((sum, op) => sum + (calls.get(op) ?? 0), 0),
+    callCount: (...operations) => countCalls(calls, operations),
     resetCounts: () => {
       calls.clear();
       faults.clear();
       total = 0;
       withheld = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 

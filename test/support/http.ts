@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Request headers to pass upstream (hop-by-hop and length headers are recomputed). */
 export function forwardedHeaders(req: IncomingMessage): Record<string, string> {
@@ -23,4 +24,24 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 export interface CallObserver {
   onCall(listener: ((operation: string, total: number) => void) | undefined): void;
   resetCounts(): void;
+}
+
+/** Calls of the named operations (all when none name). */
+export function countCalls(calls: ReadonlyMap<string, number>, operations: readonly string[]): number {
+  return operations.length === 0 ? [...calls.values()].reduce((sum, n) => sum + n, 0) : operations.reduce((sum, op) => sum + (calls.get(op) ?? 0), 0);
+}
+
+/** Starts `server` on a free loopback port; `stop` also closes kept-alive connections. */
+export async function listenOnLoopback(server: Server): Promise<{ endpoint: string; port: number; stop: () => Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,6 +1,5 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { CallObserver } from './http';
+import { type CallObserver, countCalls, listenOnLoopback } from './http';
 import type { LocalServer } from './servers';
 
 /**
@@ -71,11 +70,9 @@ export async function startS3Proxy(upstream: string): Promise<S3Proxy> {
     req.pipe(upstreamRequest);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
+    ...listening,
     calls,
     faults,
     setFaults: (next) => {
@@ -84,18 +81,12 @@ export async function startS3Proxy(upstream: string): Promise<S3Proxy> {
     onCall: (next) => {
       listener = next;
     },
-    callCount: (...operations) =>
-      operations.length === 0 ? [...calls.values()].reduce((sum, n) => sum + n, 0) : operations.reduce((sum, op) => sum + (calls.get(op) ?? 0), 0),
+    callCount: (...operations) => countCalls(calls, operations),
     resetCounts: () => {
       calls.clear();
       faults.clear();
       total = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 

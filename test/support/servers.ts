@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { tempDir } from './apps';
+import { listenOnLoopback } from './http';
 
 /** A local server the tests started; `stop()` ends it. */
 export interface LocalServer {
@@ -134,18 +135,7 @@ export function localS3Client(endpoint: string): S3Client {
  * a folder is given. Tables become ACTIVE at once.
  */
 export async function startDynalite(options: { path?: string } = {}): Promise<LocalServer> {
-  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
 }
 
 /** A DynamoDB client for a local endpoint (dynalite or a proxy in front of it). */

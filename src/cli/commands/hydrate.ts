@@ -43,8 +43,7 @@ export function hydrateCommand(): Command {
       }) => {
         const client = new DynamoDBClient(clientSettings(options.region));
         const targetClient = options.targetRegion ? new DynamoDBClient(clientSettings(options.targetRegion)) : undefined;
-        const bar = process.stderr.isTTY ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} items | segments {segments} | {eta_formatted}' }) : undefined;
-        let phase = '';
+        const bar = phaseBar('{phase} [{bar}] {value}/{total} items | segments {segments} | {eta_formatted}');
         try {
           const result = await hydrateTable({
             client,
@@ -57,22 +56,14 @@ export function hydrateCommand(): Command {
             maxWriteUnits: options.maxWriteUnits,
             overwrite: options.overwrite,
             verify: options.verify,
-            onProgress: (progress) => {
-              if (!bar) return;
-              if (progress.phase !== phase) {
-                if (phase) bar.stop();
-                phase = progress.phase;
-                bar.start(Math.max(progress.estimatedItems, progress.items, 1), progress.items, { phase, segments: '' });
-              }
-              bar.setTotal(Math.max(progress.estimatedItems, progress.items, 1));
-              bar.update(progress.items, { phase, segments: `${progress.segmentsDone}/${progress.totalSegments}` });
-            },
+            onProgress: (progress) =>
+              bar.show(progress.phase, progress.items, Math.max(progress.estimatedItems, progress.items, 1), { segments: `${progress.segmentsDone}/${progress.totalSegments}` }),
           });
-          bar?.stop();
+          bar.stop();
           process.stdout.write(formatTableHydration(result));
           if (result.verified === false) process.exitCode = 1;
         } catch (error) {
-          bar?.stop();
+          bar.stop();
           if (error instanceof HydrateRefusedError) {
             process.stderr.write(`${error.message}\n`);
             process.exitCode = 1;
@@ -101,8 +92,7 @@ export function hydrateCommand(): Command {
       async (options: { source: string; target: string; prefix: string; concurrency: number; verify: boolean; state: string; region?: string; targetRegion?: string; s3PathStyle?: boolean }) => {
         const s3 = (region?: string) => new S3Client({ ...clientSettings(region), forcePathStyle: options.s3PathStyle === true });
         const client = s3(options.region);
-        const bar = process.stderr.isTTY ? new SingleBar({ format: '{phase} [{bar}] {value} objects | {copied} copied | {eta_formatted}' }) : undefined;
-        let phase = '';
+        const bar = phaseBar('{phase} [{bar}] {value} objects | {copied} copied');
         try {
           const result = await hydrateBucket({
             client,
@@ -113,25 +103,36 @@ export function hydrateCommand(): Command {
             state: storeFor(options.state, client),
             concurrency: options.concurrency,
             verify: options.verify,
-            onProgress: (progress) => {
-              if (!bar) return;
-              if (progress.phase !== phase) {
-                if (phase) bar.stop();
-                phase = progress.phase;
-                bar.start(progress.objects + 1, progress.objects, { phase, copied: progress.copied });
-              }
-              bar.setTotal(progress.objects + 1);
-              bar.update(progress.objects, { phase, copied: progress.copied });
-            },
+            // The listing is read as the copy goes, so the total grows with it.
+            onProgress: (progress) => bar.show(progress.phase, progress.objects, progress.objects + 1, { copied: progress.copied }),
           });
-          bar?.stop();
+          bar.stop();
           process.stdout.write(formatBucketHydration(result));
           if (result.verified === false) process.exitCode = 1;
         } catch (error) {
-          bar?.stop();
+          bar.stop();
           throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe checkpoint in ${options.state} is kept; run the same command again to continue`);
         }
       },
     );
   return command;
+}
+
+/** A progress bar on a terminal (nothing otherwise) that starts again when the phase changes. */
+function phaseBar(format: string): { show(phase: string, value: number, total: number, payload: Record<string, unknown>): void; stop(): void } {
+  const bar = process.stderr.isTTY ? new SingleBar({ format }) : undefined;
+  let current = '';
+  return {
+    show(phase, value, total, payload) {
+      if (!bar) return;
+      if (phase !== current) {
+        if (current) bar.stop();
+        current = phase;
+        bar.start(total, value, { phase, ...payload });
+      }
+      bar.setTotal(total);
+      bar.update(value, { phase, ...payload });
+    },
+    stop: () => bar?.stop(),
+  };
 }

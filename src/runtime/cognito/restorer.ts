@@ -200,9 +200,19 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
   const checkpoint = await startOrResume(options.state, checkpointKey, run, target, plan, identity, now());
   const { summary } = checkpoint;
   const callsBefore = summary.calls;
+  // The checkpoint as of the last finished step: a stopped part is done again on resume, so its
+  // records must not already be in the saved counts.
+  let lastFinished = JSON.stringify(checkpoint);
   const save = async (): Promise<void> => {
     summary.calls = mergeCounts(callsBefore, difference(snapshot(counts), callsAtStart));
-    await options.state.put(checkpointKey, Buffer.from(JSON.stringify(checkpoint)), 'application/json');
+    lastFinished = JSON.stringify(checkpoint);
+    await options.state.put(checkpointKey, Buffer.from(lastFinished), 'application/json');
+  };
+  /** Saves the last finished step's checkpoint with every call made so far (calls did happen). */
+  const saveLastFinished = async (): Promise<void> => {
+    const saved = JSON.parse(lastFinished) as Checkpoint;
+    saved.summary.calls = mergeCounts(callsBefore, difference(snapshot(counts), callsAtStart));
+    await options.state.put(checkpointKey, Buffer.from(JSON.stringify(saved)), 'application/json');
   };
   let stopRequested = false;
   const stopping = (): boolean => stopRequested || (stopRequested = options.shouldStop?.() ?? false);
@@ -267,7 +277,7 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       await save();
     }
   } catch (error) {
-    await save();
+    await saveLastFinished();
     if (error instanceof Stopped) return { status: 'paused', summary, checkpoint: `${options.state.location}/${checkpointKey}` };
     throw error;
   }

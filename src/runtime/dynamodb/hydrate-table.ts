@@ -81,7 +81,6 @@ export interface HydrateTableResult {
   readonly report: string;
 }
 
-
 interface Checkpoint {
   readonly version: 1;
   readonly source: string;
