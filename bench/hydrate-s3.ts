@@ -97,6 +97,8 @@ async function main(): Promise<void> {
     'differs by size or modification time (10 copies at a time by default); `retention hydrate s3` walks the two listings together in key order,',
     'copies what differs by size or ETag (32 at a time), checkpoints how far it got, and without --no-verify lists both buckets again and',
     'compares every object. The AWS CLI\'s time includes its Python start-up; ours includes Node\'s.',
+    `The AWS CLI is the one on this machine's PATH (${version.split(' ')[0]} at ${execFileSync('which', ['aws']).toString().trim()}). On s3rver every copy is a file copy on one disk, so`,
+    'both tools are bound by the server here; on S3 the copies run server-side in parallel and the number in flight decides the rate.',
     '',
     `Calls by operation: ${rows.map((row) => `${row.label}: ${JSON.stringify(row.calls)}`).join('; ')}.`,
     '',

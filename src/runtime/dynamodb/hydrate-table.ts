@@ -100,6 +100,7 @@ export class HydrateRefusedError extends Error {
 }
 
 const SEGMENT_BYTES = 128 * 1024 * 1024;
+const MAX_SEGMENTS = 10_000;
 
 export function stateFolder(source: string, target: string): string {
   return `dynamodb/${source}--${target}`;
@@ -117,7 +118,8 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
   if (problems.length > 0) throw new HydrateRefusedError(problems);
 
   const totalSegments = saved?.totalSegments ?? options.segments ?? defaultSegments(sourceTable.TableSizeBytes ?? 0, concurrency);
-  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > 1_000_000) throw new HydrateRefusedError([`segments must be an integer from 1 to 1,000,000, got ${totalSegments}`]);
+  // Every segment's position is in the checkpoint, which is written after every page.
+  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_SEGMENTS) throw new HydrateRefusedError([`segments must be a whole number from 1 to ${MAX_SEGMENTS.toLocaleString('en')}, got ${totalSegments}`]);
   const checkpoint: Checkpoint = saved ?? {
     version: 1,
     source: options.source,
