@@ -34,3 +34,12 @@ export class CheckpointWriter<State> {
     return body ? (JSON.parse(body.toString('utf8')) as State) : undefined;
   }
 }
+
+/**
+ * Ends a checkpointed run: writes its report (`<folder>/report.json`) and removes the checkpoint,
+ * unless verification found a mismatch; then the checkpoint stays with the report as evidence.
+ */
+export async function finishRun(store: ObjectStore, folder: string, report: object, verified: boolean | undefined): Promise<void> {
+  await store.put(`${folder}/report.json`, Buffer.from(JSON.stringify({ ...report, finishedAt: new Date().toISOString() }, null, 2)), 'application/json');
+  if (verified !== false) await store.delete(`${folder}/checkpoint.json`);
+}

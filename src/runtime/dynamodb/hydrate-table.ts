@@ -8,7 +8,7 @@
  * run loses nothing: each segment continues after the last page its checkpoint records.
  */
 import { type DynamoDBClient, ScanCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
-import { CheckpointWriter } from '../checkpoint';
+import { CheckpointWriter, finishRun } from '../checkpoint';
 import { SumDigest } from '../digest';
 import { RateLimiter } from '../rate-limiter';
 import type { ObjectStore } from '../store';
@@ -218,9 +218,7 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
     durationMs: { copy: Math.round(copyMs), verify: Math.round(performance.now() - verifyStart) },
     report: `${options.state.location}/${folder}/report.json`,
   };
-  await options.state.put(`${folder}/report.json`, Buffer.from(JSON.stringify({ ...result, finishedAt: new Date().toISOString() }, null, 2)), 'application/json');
-  // A verified copy is finished; a mismatch keeps the checkpoint so the evidence stays with the report.
-  if (verified !== false) await options.state.delete(checkpointKey);
+  await finishRun(options.state, folder, result, verified);
   return result;
 }
 

@@ -8,7 +8,7 @@
  * the bytes themselves.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CheckpointWriter } from '../checkpoint';
+import { CheckpointWriter, finishRun } from '../checkpoint';
 import type { ObjectStore } from '../store';
 import { compareContent } from './compare-object';
 import { copyObject, type CopyTarget } from './copy-object';
@@ -207,8 +207,7 @@ export async function hydrateBucket(options: HydrateBucketOptions): Promise<Hydr
     durationMs: { copy: Math.round(copyMs), verify: Math.round(performance.now() - verifyStart) },
     report: `${options.state.location}/${folder}/report.json`,
   };
-  await options.state.put(`${folder}/report.json`, Buffer.from(JSON.stringify({ ...result, finishedAt: new Date().toISOString() }, null, 2)), 'application/json');
-  if (verified !== false) await options.state.delete(checkpointKey);
+  await finishRun(options.state, folder, result, verified);
   return result;
 }
 
