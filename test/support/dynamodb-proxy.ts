@@ -5,8 +5,8 @@ import type { LocalServer } from './servers';
 /**
  * A proxy between the SDK and dynalite that behaves like DynamoDB under load, which dynalite never
  * is: it can throttle a call (ProvisionedThroughputExceededException), accept only part of a
- * BatchWriteItem and return the rest as UnprocessedItems, fail with a 500, or apply a write and then
- * lose its response.
+ * BatchWriteItem and return the rest as UnprocessedItems (of a BatchGetItem, as UnprocessedKeys),
+ * fail with a 500, or apply a write and then lose its response.
  */
 export type DynamoFault = 'throttle' | 'unprocessed' | 'server-error' | 'lost-response';
 
@@ -15,7 +15,7 @@ export type DynamoFaultPlan = (call: { operation: string; index: number; total: 
 export interface DynamoProxy extends LocalServer, CallObserver {
   readonly calls: Map<string, number>;
   readonly faults: Map<string, number>;
-  /** Items held back as unprocessed, in total. */
+  /** Items (or keys) held back as unprocessed, in total. */
   readonly withheldItems: () => number;
   setFaults(plan: DynamoFaultPlan | undefined): void;
   callCount(...operations: string[]): number;
@@ -80,6 +80,24 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
       }
       for (const [table, requests] of Object.entries(upstreamUnprocessed)) held[table] = [...requests, ...(held[table] ?? [])];
       return send(res, 200, { UnprocessedItems: held });
+    }
+    if (fault === 'unprocessed' && operation === 'BatchGetItem') {
+      const request = JSON.parse(body.toString('utf8')) as { RequestItems: Record<string, { Keys: unknown[] }> };
+      const forwarded: Record<string, { Keys: unknown[] }> = {};
+      const held: Record<string, { Keys: unknown[] }> = {};
+      for (const [table, read] of Object.entries(request.RequestItems)) {
+        const keep = Math.floor(read.Keys.length / 2);
+        if (keep > 0) forwarded[table] = { ...read, Keys: read.Keys.slice(0, keep) };
+        held[table] = { ...read, Keys: read.Keys.slice(keep) };
+        withheld += read.Keys.length - keep;
+      }
+      let responses: Record<string, unknown[]> = {};
+      if (Object.keys(forwarded).length > 0) {
+        const response = await callUpstream(req, Buffer.from(JSON.stringify({ ...request, RequestItems: forwarded })));
+        if (response.status !== 200) return relay(res, response);
+        responses = (JSON.parse(response.body.toString('utf8')) as { Responses?: Record<string, unknown[]> }).Responses ?? {};
+      }
+      return send(res, 200, { Responses: responses, UnprocessedKeys: held });
     }
     relay(res, await callUpstream(req, body));
   }

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { clientSettings } from '../../runtime/clients';
 import { formatTableHydration } from '../../runtime/dynamodb/hydrate-summary';
 import { HydrateRefusedError, hydrateTable } from '../../runtime/dynamodb/hydrate-table';
@@ -16,10 +16,16 @@ export function hydrateCommand(): Command {
     .command('dynamodb')
     .description(
       'Copies every item of a restored table into an existing table: a parallel scan in segments, batched writes with unprocessed-item retries, a checkpoint per segment. ' +
+        'With --mode sync, makes the target equal to the source instead: writes only what is missing or differs and deletes what the source lacks. ' +
         'Ends by reading the target back and comparing item counts and an order-independent checksum; exit 1 on a mismatch. An interrupted run continues from its checkpoint.',
     )
     .requiredOption('--source <table>', 'the restored table to read')
     .requiredOption('--target <table>', 'the existing table to fill')
+    .addOption(
+      new Option('--mode <mode>', 'copy: put every source item; sync: make the target equal to the source (write what differs, delete what the source lacks, count both)')
+        .choices(['copy', 'sync'])
+        .default('copy'),
+    )
     .option('--segments <n>', 'scan segments (default: one per 128 MiB of the source, at least --concurrency)', parsePositiveInteger)
     .option('--concurrency <n>', 'segments copied at once', parsePositiveInteger, 8)
     .option('--max-write-units <wcu>', 'cap on write capacity units per second, across all segments', parsePositiveInteger)
@@ -32,6 +38,7 @@ export function hydrateCommand(): Command {
       async (options: {
         source: string;
         target: string;
+        mode: 'copy' | 'sync';
         segments?: number;
         concurrency: number;
         maxWriteUnits?: number;
@@ -43,13 +50,14 @@ export function hydrateCommand(): Command {
       }) => {
         const client = new DynamoDBClient(clientSettings(options.region));
         const targetClient = options.targetRegion ? new DynamoDBClient(clientSettings(options.targetRegion)) : undefined;
-        const bar = phaseBar('{phase} [{bar}] {value}/{total} items | segments {segments} | {eta_formatted}');
+        const bar = phaseBar('{phase} [{bar}] {value}/{total} items | segments {segments} | {changes}{eta_formatted}');
         try {
           const result = await hydrateTable({
             client,
             targetClient,
             source: options.source,
             target: options.target,
+            mode: options.mode,
             state: storeFor(options.state),
             segments: options.segments,
             concurrency: options.concurrency,
@@ -57,7 +65,10 @@ export function hydrateCommand(): Command {
             overwrite: options.overwrite,
             verify: options.verify,
             onProgress: (progress) =>
-              bar.show(progress.phase, progress.items, Math.max(progress.estimatedItems, progress.items, 1), { segments: `${progress.segmentsDone}/${progress.totalSegments}` }),
+              bar.show(progress.phase, progress.items, Math.max(progress.estimatedItems, progress.items, 1), {
+                segments: `${progress.segmentsDone}/${progress.totalSegments}`,
+                changes: progress.changes ? `${progress.changes.written} written, ${progress.changes.deleted} deleted | ` : '',
+              }),
           });
           bar.stop();
           process.stdout.write(formatTableHydration(result));

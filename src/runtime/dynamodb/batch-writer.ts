@@ -45,18 +45,27 @@ const BASE_DELAY_MS = 50;
 const MAX_DELAY_MS = 5_000;
 
 /** Puts every item; resolves once DynamoDB has accepted all of them. */
-export async function putItems(items: readonly Item[], options: BatchWriterOptions): Promise<void> {
-  const chunks: Item[][] = [];
-  for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) chunks.push(items.slice(start, start + BATCH_WRITE_LIMIT));
+export function putItems(items: readonly Item[], options: BatchWriterOptions): Promise<void> {
+  return writeAll(
+    items.map((item) => ({ PutRequest: { Item: item } })),
+    options,
+  );
+}
+
+/** Deletes every item by key (deleting a key that is not there is not an error). */
+export function deleteItems(keys: readonly Item[], options: BatchWriterOptions): Promise<void> {
+  return writeAll(
+    keys.map((key) => ({ DeleteRequest: { Key: key } })),
+    options,
+  );
+}
+
+async function writeAll(requests: WriteRequest[], options: BatchWriterOptions): Promise<void> {
+  const chunks: WriteRequest[][] = [];
+  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) chunks.push(requests.slice(start, start + BATCH_WRITE_LIMIT));
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < chunks.length) {
-      const chunk = chunks[next++];
-      await writeChunk(
-        chunk.map((item) => ({ PutRequest: { Item: item } })),
-        options,
-      );
-    }
+    while (next < chunks.length) await writeChunk(chunks[next++], options);
   };
   await Promise.all(Array.from({ length: Math.min(options.parallelCalls ?? 4, chunks.length) }, worker));
 }

@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SumDigest } from '../digest';
 import type { RateLimiter } from '../rate-limiter';
 import { putItems, type WriteCounters } from './batch-writer';
-import { canonicalItem } from './item';
+import { canonicalItem, type Item } from './item';
 import { decodeKey, encodeKey, scanSegment } from './table-scan';
 
 /** Where a segment stands: JSON-safe, so it fits a checkpoint file or a state machine's state. */
@@ -20,6 +20,21 @@ export interface SegmentPosition {
   items: number;
   /** SumDigest hex of the items so far. */
   digest: string;
+  /** What a sync pass changed in the target so far (see segment-sync.ts). */
+  changes?: SyncChanges;
+}
+
+/** A sync's changes to the target: items written (missing or different), deleted, and left as they were. */
+export interface SyncChanges {
+  written: number;
+  deleted: number;
+  unchanged: number;
+}
+
+export const NO_CHANGES: SyncChanges = Object.freeze({ written: 0, deleted: 0, unchanged: 0 });
+
+export function addChanges(a: SyncChanges, b: Partial<SyncChanges>): SyncChanges {
+  return { written: a.written + (b.written ?? 0), deleted: a.deleted + (b.deleted ?? 0), unchanged: a.unchanged + (b.unchanged ?? 0) };
 }
 
 export const START_OF_SEGMENT: SegmentPosition = Object.freeze({ done: false, items: 0, digest: '0' });
@@ -34,6 +49,10 @@ export interface SegmentCopy {
   readonly totalSegments: number;
   readonly consistentRead?: boolean;
   readonly pageLimit?: number;
+  /** Scan only these attributes (the key, for a pass that needs nothing else). */
+  readonly attributes?: readonly string[];
+  /** Handles each page instead of putting its items into `target` (a sync pass compares first). */
+  readonly handlePage?: (items: Item[]) => Promise<Partial<SyncChanges>>;
   readonly writeLimiter?: RateLimiter;
   readonly counters?: WriteCounters;
   readonly onScan?: () => void;
@@ -56,12 +75,15 @@ export async function copySegmentPages(copy: SegmentCopy, from: SegmentPosition)
     startKey: from.lastKey ? decodeKey(from.lastKey) : undefined,
     consistentRead: copy.consistentRead,
     pageLimit: copy.pageLimit,
+    attributes: copy.attributes,
     onCall: copy.onScan,
   });
   for await (const page of pages) {
-    if (copy.target) await putItems(page.items, { client: copy.targetClient, table: copy.target, writeLimiter: copy.writeLimiter, counters: copy.counters });
+    let changes = position.changes;
+    if (copy.handlePage) changes = addChanges(position.changes ?? NO_CHANGES, await copy.handlePage(page.items));
+    else if (copy.target) await putItems(page.items, { client: copy.targetClient, table: copy.target, writeLimiter: copy.writeLimiter, counters: copy.counters });
     for (const item of page.items) digest.add(canonicalItem(item));
-    position = { lastKey: page.lastKey ? encodeKey(page.lastKey) : undefined, done: page.lastKey === undefined, items: digest.count, digest: digest.hex };
+    position = { lastKey: page.lastKey ? encodeKey(page.lastKey) : undefined, done: page.lastKey === undefined, items: digest.count, digest: digest.hex, ...(changes ? { changes } : {}) };
     await copy.onPage?.(position);
     if (copy.shouldStop?.()) break;
   }

@@ -24,11 +24,15 @@ export interface SegmentScan {
   readonly consistentRead?: boolean;
   /** Items per page; DynamoDB's 1 MB page limit applies either way. */
   readonly pageLimit?: number;
+  /** Read only these attributes. */
+  readonly attributes?: readonly string[];
   readonly onCall?: () => void;
 }
 
 /** The segment's pages in order, each requested while the previous one is being handled. */
 export async function* scanSegment(scan: SegmentScan): AsyncGenerator<ScanPage> {
+  const names = scan.attributes ? Object.fromEntries(scan.attributes.map((name, index) => [`#a${index}`, name])) : undefined;
+  const projection = names ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } : {};
   const request = (startKey: Item | undefined): Promise<ScanPage> => {
     scan.onCall?.();
     return scan.client
@@ -40,6 +44,7 @@ export async function* scanSegment(scan: SegmentScan): AsyncGenerator<ScanPage> 
           ExclusiveStartKey: startKey,
           ConsistentRead: scan.consistentRead,
           Limit: scan.pageLimit,
+          ...projection,
         }),
       )
       .then((response) => ({ items: response.Items ?? [], lastKey: response.LastEvaluatedKey }));

@@ -1,0 +1,153 @@
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hydrateTable } from '../../src/runtime/dynamodb/hydrate-table';
+import type { Item } from '../../src/runtime/dynamodb/item';
+import { digestTable } from '../../src/runtime/dynamodb/table-scan';
+import { FolderStore } from '../../src/runtime/store';
+import { tempDir } from '../support/apps';
+import { runCli } from '../support/cli';
+import { type DynamoProxy, everyNthCall, firstOf, startDynamoProxy } from '../support/dynamodb-proxy';
+import { createTable, sampleItem, seedTable } from '../support/dynamodb-seed';
+import { type LocalServer, localDynamoClient, startDynalite } from '../support/servers';
+
+/**
+ * Sync mode (the target made equal to the source) against dynalite, through the proxy that
+ * throttles and holds back unprocessed items and keys the way DynamoDB does under load.
+ */
+describe('retention hydrate dynamodb --mode sync (dynalite)', () => {
+  let server: LocalServer;
+  let proxy: DynamoProxy;
+  const direct = () => localDynamoClient(server.endpoint);
+  const proxied = () => localDynamoClient(proxy.endpoint, 8);
+  const ITEMS = 1_500;
+  const LARGE_EVERY = 250;
+
+  /** What the drift below does to a copy of the source. */
+  const MISSING = Array.from({ length: ITEMS }, (_, i) => i).filter((i) => i % 30 === 1);
+  const CHANGED = Array.from({ length: ITEMS }, (_, i) => i).filter((i) => i % 30 === 2);
+  const CHANGED_LARGE = 500;
+  const EXTRA = Array.from({ length: 50 }, (_, i) => 100_000 + i);
+  const EXTRA_LARGE = 200_000;
+
+  beforeAll(async () => {
+    server = await startDynalite();
+    proxy = await startDynamoProxy(server.endpoint);
+    await createTable(direct(), 'orders-recovery-inc1');
+    // Every attribute type; every 250th item is padded to just under the 400 KB item limit.
+    await seedTable(direct(), 'orders-recovery-inc1', ITEMS, { largeEvery: LARGE_EVERY });
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await server?.stop();
+  });
+
+  const sourceDigest = () => digestTable(direct(), 'orders-recovery-inc1', { totalSegments: 3, concurrency: 3 });
+
+  /** A live table that drifted from the source: items missing, changed (one of them 400 KB, one changed in type only) and extra. */
+  async function driftedTable(name: string): Promise<void> {
+    await createTable(direct(), name);
+    await seedTable(direct(), name, ITEMS, { largeEvery: LARGE_EVERY });
+    const client = direct();
+    const key = (item: Item) => ({ pk: item.pk, sk: item.sk });
+    for (const i of MISSING) await client.send(new DeleteItemCommand({ TableName: name, Key: key(sampleItem(i)) }));
+    for (const i of CHANGED) {
+      const item = sampleItem(i);
+      // Every other change is subtle: a number stored as a string, or one nested value.
+      const changed = i % 60 === 2 ? { ...item, balance: { S: item.balance.N ?? item.balance.S! } } : { ...item, address: { M: { ...item.address.M!, city: { S: 'Bern' } } } };
+      await client.send(new PutItemCommand({ TableName: name, Item: changed }));
+    }
+    await client.send(new PutItemCommand({ TableName: name, Item: { ...sampleItem(CHANGED_LARGE, 398_000), padding: { S: 'y'.repeat(398_000) } } }));
+    for (const i of EXTRA) await client.send(new PutItemCommand({ TableName: name, Item: { ...sampleItem(i), note: { S: 'bad import' } } }));
+    await client.send(new PutItemCommand({ TableName: name, Item: sampleItem(EXTRA_LARGE, 398_000) }));
+  }
+
+  const expectedChanges = {
+    written: MISSING.length + CHANGED.length + 1,
+    deleted: EXTRA.length + 1,
+    unchanged: ITEMS - MISSING.length - CHANGED.length - 1,
+  };
+
+  it('makes a target with missing, changed and extra items equal to the source, over several pages per segment, and counts what it changed', async () => {
+    await driftedTable('orders-1');
+    expect(await digestTable(direct(), 'orders-1', { totalSegments: 1, concurrency: 1 })).not.toEqual(await sourceDigest());
+    const state = new FolderStore(tempDir('sync-state-'));
+    proxy.resetCounts();
+    const result = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: 'orders-1', mode: 'sync', state, segments: 4, concurrency: 4, pageLimit: 100 });
+    const expected = await sourceDigest();
+    expect(result.verified).toBe(true);
+    expect(result.targetDigest).toEqual(expected);
+    expect(result.changes).toEqual(expectedChanges);
+    // Only what differed was written: the deletes and the differing puts, 25 to a call at most.
+    expect(proxy.callCount('BatchWriteItem')).toBeLessThanOrEqual(Math.ceil(expectedChanges.written / 25) + Math.ceil(expectedChanges.deleted / 25) + 16 * 2);
+    expect(proxy.callCount('BatchWriteItem')).toBe(result.calls.batchWrite);
+    // Both passes paged: at least 4 pages per segment of the source, and the target's keys besides.
+    expect(result.calls.scan).toBeGreaterThanOrEqual(16 + 4);
+    expect(proxy.callCount('BatchGetItem')).toBe(result.calls.batchGet);
+
+    // A second sync finds nothing to do.
+    const again = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: 'orders-1', mode: 'sync', state, segments: 3, concurrency: 3 });
+    expect(again.changes).toEqual({ written: 0, deleted: 0, unchanged: ITEMS });
+    expect(again.calls.batchWrite).toBe(0);
+    expect(again.verified).toBe(true);
+  });
+
+  it('loses nothing when DynamoDB throttles, holds back unprocessed items and keys, and loses responses', async () => {
+    await driftedTable('orders-2');
+    proxy.resetCounts();
+    proxy.setFaults(
+      firstOf(
+        everyNthCall(3, 'unprocessed', ['BatchWriteItem', 'BatchGetItem']),
+        everyNthCall(29, 'throttle'),
+        everyNthCall(7, 'lost-response', ['BatchWriteItem']),
+      ),
+    );
+    try {
+      const result = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: 'orders-2', mode: 'sync', state: new FolderStore(tempDir('sync-state-')), segments: 4, concurrency: 4, pageLimit: 100 });
+      expect(proxy.faults.get('BatchGetItem')).toBeGreaterThan(5);
+      expect(proxy.faults.get('BatchWriteItem')).toBeGreaterThan(2);
+      expect(result.calls.unprocessedKeyRetries).toBeGreaterThan(5);
+      expect(result.verified).toBe(true);
+      expect(result.targetDigest).toEqual(await sourceDigest());
+      expect(result.changes?.deleted).toBe(expectedChanges.deleted);
+      // A write whose response was lost is sent again, and counts once.
+      expect(result.changes?.written).toBe(expectedChanges.written);
+    } finally {
+      proxy.setFaults(undefined);
+    }
+  });
+
+  it('CLI: a sync killed midway continues from its checkpoint, ends equal to the source, and its counts add up', async () => {
+    await driftedTable('orders-3');
+    const cwd = tempDir('sync-cli-');
+    const args = ['hydrate', 'dynamodb', '--mode', 'sync', '--source', 'orders-recovery-inc1', '--target', 'orders-3', '--segments', '6', '--concurrency', '3'];
+    const killed = await runCli(args, { proxy, service: 'dynamodb', killAt: 30, cwd });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await digestTable(direct(), 'orders-3', { totalSegments: 1, concurrency: 1 })).not.toEqual(await sourceDigest());
+
+    const resumed = await runCli(args, { proxy, service: 'dynamodb', cwd });
+    expect(resumed.stderr).not.toContain('Error');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('synced orders-3 from orders-recovery-inc1 (continued from a checkpoint)');
+    expect(resumed.stdout).toContain('verification:  target equals source (count and checksum)');
+    expect(await digestTable(direct(), 'orders-3', { totalSegments: 2, concurrency: 2 })).toEqual(await sourceDigest());
+    // Deletes are counted once; an item written just before the kill is found equal after it.
+    const changes = /changes:\s+(\d+) written, (\d+) deleted, (\d+) unchanged/.exec(resumed.stdout);
+    expect(changes).not.toBeNull();
+    const [written, deleted, unchanged] = changes!.slice(1).map(Number);
+    expect(written + unchanged).toBe(ITEMS);
+    expect(written).toBeLessThanOrEqual(expectedChanges.written);
+    expect(deleted).toBeLessThanOrEqual(expectedChanges.deleted);
+  });
+
+  it('CLI: refuses to continue a copy checkpoint as a sync', async () => {
+    await createTable(direct(), 'orders-4');
+    const cwd = tempDir('sync-cli-');
+    const copy = ['hydrate', 'dynamodb', '--source', 'orders-recovery-inc1', '--target', 'orders-4', '--segments', '4', '--concurrency', '2'];
+    const killed = await runCli(copy, { proxy, service: 'dynamodb', killAt: 12, cwd });
+    expect(killed.signal).toBe('SIGKILL');
+    const sync = await runCli(['hydrate', 'dynamodb', '--mode', 'sync', '--source', 'orders-recovery-inc1', '--target', 'orders-4'], { proxy, service: 'dynamodb', cwd });
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toContain('an unfinished copy from orders-recovery-inc1 to orders-4 is checkpointed');
+  });
+});
