@@ -4,6 +4,7 @@ import { breakGlassCommand } from './commands/break-glass';
 import { cognitoCommand } from './commands/cognito';
 import { doctorCommand } from './commands/doctor';
 import { hydrateCommand } from './commands/hydrate';
+import { recoverCommand } from './commands/recover';
 import { referenceCommand } from './commands/reference';
 import { reportCommand } from './commands/report';
 import { restoreCommand } from './commands/restore';
@@ -23,7 +24,8 @@ export function buildProgram(): Command {
     .addCommand(reviewCommand())
     .addCommand(restoreCommand())
     .addCommand(cognitoCommand())
-    .addCommand(hydrateCommand());
+    .addCommand(hydrateCommand())
+    .addCommand(recoverCommand());
 }
 
 /** Runs the command line with the process's arguments. */

@@ -150,4 +150,14 @@ describe('retention hydrate dynamodb --mode sync (dynalite)', () => {
     expect(sync.code).toBe(1);
     expect(sync.stderr).toContain('an unfinished copy from orders-recovery-inc1 to orders-4 is checkpointed');
   });
+
+  it('CLI: recover dynamodb refuses without a matching confirmation, names every problem, and calls nothing', async () => {
+    proxy.resetCounts();
+    const run = await runCli(['recover', 'dynamodb', '--table', 'orders-1', '--to-time', 'yesterday', '--incident', 'INC-7', '--confirm-table-name', 'orders-2'], { proxy, service: 'dynamodb', cwd: tempDir('recover-cli-') });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('recovery refused; nothing was changed:');
+    expect(run.stderr).toContain('--confirm-table-name is "orders-2" but the table is "orders-1"');
+    expect(run.stderr).toContain('--to-time "yesterday" is not an ISO 8601 time');
+    expect(proxy.callCount()).toBe(0);
+  });
 });
