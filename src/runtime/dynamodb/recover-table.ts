@@ -10,34 +10,17 @@
  * the restore is not started twice, the sync continues from its own checkpoint, and the functions'
  * settings saved before the first change are the ones restored.
  */
-import { BackupClient, DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
-import {
-  CreateBackupCommand,
-  DeleteTableCommand,
-  DescribeBackupCommand,
-  DescribeContinuousBackupsCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  ResourceNotFoundException,
-  RestoreTableToPointInTimeCommand,
-  type RestoreTableToPointInTimeCommandInput,
-  type TableDescription,
-} from '@aws-sdk/client-dynamodb';
+import type { BackupClient } from '@aws-sdk/client-backup';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { checkRecoveryRequest, checkRestoreWindow, preRecoveryBackupName, recoveryTableName } from '../../policy/recovery';
+import { checkRecoveryRequest } from '../../policy/recovery';
 import { CheckpointWriter } from '../checkpoint';
 import { pauseFunctions, readConcurrency, restoreConcurrency, type SavedConcurrency } from '../recovery-mode';
 import type { ObjectStore } from '../store';
 import { type HydrateProgress, type HydrateTableResult, hydrateTable } from './hydrate-table';
+import { backupStatus, checkRecovery, type PreRecoveryBackup, RecoverRefusedError, removeTable, restoreFinished, startBackup, startRestore } from './recover-steps';
 
-/** How the table is backed up before anything changes. */
-export type PreRecoveryBackup =
-  /** A DynamoDB on-demand backup (kept until deleted). */
-  | { readonly kind: 'dynamodb' }
-  /** An AWS Backup on-demand job into the table's category vault, with that vault's lock and lifecycle. */
-  | { readonly kind: 'aws-backup'; readonly vaultName: string; readonly roleArn: string; readonly deleteAfterDays?: number }
-  /** No backup, for a reason that goes into the report (for example a policy that allows copies only in a locked vault). */
-  | { readonly kind: 'none'; readonly reason: string };
+export { type PreRecoveryBackup, RecoverRefusedError } from './recover-steps';
 
 export interface RecoverTableOptions {
   /** The live table to repair. */
@@ -99,14 +82,6 @@ export interface RecoveryResult {
   readonly report: string;
 }
 
-/** The recovery was refused before anything changed. */
-export class RecoverRefusedError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(['recovery refused; nothing was changed:', ...problems.map((problem) => `  ${problem}`)].join('\n'));
-    this.name = 'RecoverRefusedError';
-  }
-}
-
 interface RecoveryCheckpoint {
   readonly version: 1;
   readonly table: string;
@@ -131,30 +106,18 @@ export async function recoverTable(options: RecoverTableOptions): Promise<Recove
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const step = options.onStep ?? (() => undefined);
   const started = performance.now();
-  const requestProblems = checkRecoveryRequest(options, now());
-  if (options.pauseFunctions?.length && !options.lambda) requestProblems.push('pauseFunctions needs a Lambda client');
-  if (options.backup?.kind === 'none' && !options.backup.reason.trim()) requestProblems.push('a recovery without a backup needs the reason (--skip-backup "<why>")');
-  if (requestProblems.length > 0) throw new RecoverRefusedError(requestProblems);
-
-  const recoveryTable = recoveryTableName(options.table, options.incident);
+  const pollMs = options.pollMs ?? 15_000;
+  // The request's own problems are named before any call.
+  const own = checkRecoveryRequest(options, now());
+  if (options.pauseFunctions?.length && !options.lambda) own.push('pauseFunctions needs a Lambda client');
+  if (options.backup?.kind === 'none' && !options.backup.reason.trim()) own.push('a recovery without a backup needs the reason (--skip-backup "<why>")');
+  if (own.length > 0) throw new RecoverRefusedError(own);
   const folder = recoveryFolder(options.table, options.incident);
   const checkpointKey = `${folder}/recovery.json`;
   const saved = await CheckpointWriter.load<RecoveryCheckpoint>(options.state, checkpointKey);
-
-  // Checks against AWS, all before the first change.
-  step('check', `${options.table}: point-in-time window, key, ${recoveryTable}`);
-  const problems: string[] = [];
+  step('check', `${options.table}: point-in-time window, key, recovery table`);
+  const { live, recoveryTable, problems } = await checkRecovery(options.dynamodb, options, { restoreStarted: saved?.restoreRequestedAt !== undefined, now: now() });
   if (saved && saved.toTime !== options.toTime) problems.push(`incident ${options.incident} was started with --to-time ${saved.toTime}; continue it with the same time, or use another incident ID`);
-  const live = await describe(options.dynamodb, options.table);
-  if (!live) throw new RecoverRefusedError([`table ${options.table} does not exist`]);
-  if (live.TableStatus !== 'ACTIVE') problems.push(`${options.table} is ${live.TableStatus}, not ACTIVE`);
-  const toTime = new Date(options.toTime);
-  if (!saved?.restoreRequestedAt) {
-    const { ContinuousBackupsDescription: continuous } = await options.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: options.table }));
-    const pitr = continuous?.PointInTimeRecoveryDescription;
-    problems.push(...checkRestoreWindow(toTime, options.table, { status: pitr?.PointInTimeRecoveryStatus, earliest: pitr?.EarliestRestorableDateTime, latest: pitr?.LatestRestorableDateTime }));
-    if (await describe(options.dynamodb, recoveryTable)) problems.push(`${recoveryTable} already exists and this incident's checkpoint did not create it; delete it or use another incident ID`);
-  }
   let functions = saved?.functions;
   if (!functions && options.pauseFunctions?.length) {
     const read = await readConcurrency(options.lambda!, options.pauseFunctions);
@@ -162,6 +125,7 @@ export async function recoverTable(options: RecoverTableOptions): Promise<Recove
     functions = read.saved;
   }
   if (problems.length > 0) throw new RecoverRefusedError(problems);
+  const toTime = new Date(options.toTime);
 
   const checkpoint: RecoveryCheckpoint = saved ?? { version: 1, table: options.table, incident: options.incident, toTime: options.toTime, recoveryTable, startedAt: now().toISOString() };
   checkpoint.functions = functions ?? [];
@@ -172,21 +136,27 @@ export async function recoverTable(options: RecoverTableOptions): Promise<Recove
     const backup = options.backup ?? { kind: 'dynamodb' };
     step('backup', backup.kind === 'none' ? `skipped: ${backup.reason}` : `${backup.kind} on-demand backup of ${options.table}`);
     const backupStart = performance.now();
-    const arn = await takeBackup(backup, live, options, sleep);
-    checkpoint.backup = { kind: backup.kind, ...(arn ? { arn } : {}), ...(backup.kind === 'none' ? { reason: backup.reason } : {}), ms: Math.round(performance.now() - backupStart) };
+    let handle = await startBackup(options, backup, live, options.incident);
+    while (!handle.done) {
+      await sleep(pollMs);
+      handle = await backupStatus(options, handle, options.table);
+    }
+    checkpoint.backup = { kind: handle.kind, ...(handle.arn ? { arn: handle.arn } : {}), ...(handle.reason ? { reason: handle.reason } : {}), ms: Math.round(performance.now() - backupStart) };
     await writer.save();
   }
 
   if (!checkpoint.restoredAt) {
     const restoreStart = performance.now();
-    if (!checkpoint.restoreRequestedAt || !(await describe(options.dynamodb, recoveryTable))) {
-      step('restore', `${options.table} as of ${toTime.toISOString()} into ${recoveryTable}`);
-      checkpoint.restoreRequestedAt = now().toISOString();
-      await writer.save();
-      await options.dynamodb.send(new RestoreTableToPointInTimeCommand(restoreRequest(live, recoveryTable, toTime)));
-    }
+    step('restore', `${options.table} as of ${toTime.toISOString()} into ${recoveryTable}`);
+    checkpoint.restoreRequestedAt ??= now().toISOString();
+    await writer.save();
+    await startRestore(options.dynamodb, live, recoveryTable, toTime);
     step('wait', `${recoveryTable} to become ACTIVE`);
-    await waitForTable(options.dynamodb, recoveryTable, { pollMs: options.pollMs ?? 15_000, timeoutMs: options.restoreTimeoutMs ?? 12 * 3_600_000, sleep });
+    const deadline = Date.now() + (options.restoreTimeoutMs ?? 12 * 3_600_000);
+    while (!(await restoreFinished(options.dynamodb, recoveryTable))) {
+      if (Date.now() > deadline) throw new Error(`${recoveryTable} is not ACTIVE after ${Math.round((options.restoreTimeoutMs ?? 12 * 3_600_000) / 60_000)} minutes; run the same command again to keep waiting`);
+      await sleep(pollMs);
+    }
     checkpoint.restoredAt = now().toISOString();
     checkpoint.restoreMs = Math.round(performance.now() - restoreStart);
     await writer.save();
@@ -229,7 +199,7 @@ export async function recoverTable(options: RecoverTableOptions): Promise<Recove
   let removed = false;
   if (options.removeRecoveryTable && verified) {
     step('remove', recoveryTable);
-    await options.dynamodb.send(new DeleteTableCommand({ TableName: recoveryTable }));
+    await removeTable(options.dynamodb, recoveryTable);
     removed = true;
   }
   const result: RecoveryResult = {
@@ -250,76 +220,4 @@ export async function recoverTable(options: RecoverTableOptions): Promise<Recove
   await options.state.put(`${folder}/report.json`, Buffer.from(JSON.stringify({ ...result, startedAt: checkpoint.startedAt, finishedAt: now().toISOString() }, null, 2)), 'application/json');
   if (verified) await options.state.delete(checkpointKey);
   return result;
-}
-
-/**
- * The restore call: the live table's own KMS key (a customer managed or AWS managed key; the AWS
- * owned key when it has none), on-demand billing so the sync's reads never wait for capacity, and
- * no secondary indexes, which the sync does not read and which would lengthen the restore.
- */
-export function restoreRequest(live: TableDescription, recoveryTable: string, toTime: Date): RestoreTableToPointInTimeCommandInput {
-  const key = live.SSEDescription?.SSEType === 'KMS' ? live.SSEDescription.KMSMasterKeyArn : undefined;
-  return {
-    SourceTableArn: live.TableArn,
-    TargetTableName: recoveryTable,
-    RestoreDateTime: toTime,
-    SSESpecificationOverride: key ? { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: key } : { Enabled: false },
-    BillingModeOverride: 'PAY_PER_REQUEST',
-    GlobalSecondaryIndexOverride: [],
-    LocalSecondaryIndexOverride: [],
-  };
-}
-
-async function takeBackup(backup: PreRecoveryBackup, live: TableDescription, options: RecoverTableOptions, sleep: (ms: number) => Promise<void>): Promise<string | undefined> {
-  const pollMs = options.pollMs ?? 15_000;
-  const advice = ` — nothing was changed; if the table's policy forbids this backup, take one the way it allows and run again with --skip-backup "<where it is>"`;
-  try {
-    if (backup.kind === 'none') return undefined;
-    if (backup.kind === 'dynamodb') {
-      const { BackupDetails } = await options.dynamodb.send(new CreateBackupCommand({ TableName: options.table, BackupName: preRecoveryBackupName(options.table, options.incident) }));
-      const arn = BackupDetails!.BackupArn!;
-      for (let status = BackupDetails?.BackupStatus; status !== 'AVAILABLE'; ) {
-        if (status === 'DELETED') throw new Error(`backup ${arn} was deleted while it was being created`);
-        await sleep(pollMs);
-        status = (await options.dynamodb.send(new DescribeBackupCommand({ BackupArn: arn }))).BackupDescription?.BackupDetails?.BackupStatus;
-      }
-      return arn;
-    }
-    const client = options.awsBackup ?? new BackupClient({});
-    const job = await client.send(
-      new StartBackupJobCommand({
-        BackupVaultName: backup.vaultName,
-        ResourceArn: live.TableArn,
-        IamRoleArn: backup.roleArn,
-        ...(backup.deleteAfterDays ? { Lifecycle: { DeleteAfterDays: backup.deleteAfterDays } } : {}),
-      }),
-    );
-    for (;;) {
-      const described = await client.send(new DescribeBackupJobCommand({ BackupJobId: job.BackupJobId }));
-      if (described.State === 'COMPLETED') return described.RecoveryPointArn ?? job.RecoveryPointArn;
-      if (described.State === 'FAILED' || described.State === 'ABORTED' || described.State === 'EXPIRED') throw new Error(`backup job ${job.BackupJobId} ended ${described.State}: ${described.StatusMessage ?? 'no message'}`);
-      await sleep(pollMs);
-    }
-  } catch (error) {
-    throw new Error(`the backup of ${options.table} failed: ${error instanceof Error ? error.message : String(error)}${advice}`);
-  }
-}
-
-async function waitForTable(client: DynamoDBClient, table: string, options: { pollMs: number; timeoutMs: number; sleep: (ms: number) => Promise<void> }): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const description = await describe(client, table);
-    if (description?.TableStatus === 'ACTIVE' && !description.RestoreSummary?.RestoreInProgress) return;
-    if (Date.now() > deadline) throw new Error(`${table} is still ${description?.TableStatus ?? 'not created'} after ${Math.round(options.timeoutMs / 60_000)} minutes; run the same command again to keep waiting`);
-    await options.sleep(options.pollMs);
-  }
-}
-
-async function describe(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
-  try {
-    return (await client.send(new DescribeTableCommand({ TableName: table }))).Table;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException || (error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-    throw error;
-  }
 }

@@ -1,0 +1,174 @@
+/**
+ * The steps of an in-place recovery, each one call or one look, so that the CLI
+ * (recover-table.ts) can run them in a loop and the recovery state machine can run them as tasks
+ * with Wait states between the looks: check the request against the table, start the backup and
+ * look at it, start the point-in-time restore and look at it, and remove the restored copy.
+ */
+import { BackupClient, DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import {
+  CreateBackupCommand,
+  DeleteTableCommand,
+  DescribeBackupCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+  RestoreTableToPointInTimeCommand,
+  type RestoreTableToPointInTimeCommandInput,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { checkRecoveryRequest, checkRestoreWindow, preRecoveryBackupName, type RecoveryRequest, recoveryTableName } from '../../policy/recovery';
+
+/** How the table is backed up before anything changes. */
+export type PreRecoveryBackup =
+  /** A DynamoDB on-demand backup (kept until deleted). */
+  | { readonly kind: 'dynamodb' }
+  /** An AWS Backup on-demand job into a vault (the table's category vault), with that vault's lock and the given retention. */
+  | { readonly kind: 'aws-backup'; readonly vaultName: string; readonly roleArn: string; readonly deleteAfterDays?: number }
+  /** No backup, for a reason that goes into the report (for example a policy that allows copies only in a locked vault). */
+  | { readonly kind: 'none'; readonly reason: string };
+
+/** The recovery was refused before anything changed. */
+export class RecoverRefusedError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(['recovery refused; nothing was changed:', ...problems.map((problem) => `  ${problem}`)].join('\n'));
+    this.name = 'RecoverRefusedError';
+  }
+}
+
+export interface RecoveryCheck {
+  readonly live: TableDescription;
+  readonly recoveryTable: string;
+  readonly problems: string[];
+}
+
+/**
+ * Every problem with recovering `request.table` to `request.toTime`: the request's own (checked
+ * before any call), then the table's state, its point-in-time window, and a recovery table that
+ * already exists (unless `restoreStarted`: a continued recovery created it).
+ */
+export async function checkRecovery(client: DynamoDBClient, request: RecoveryRequest, options: { restoreStarted?: boolean; now?: Date } = {}): Promise<RecoveryCheck> {
+  const own = checkRecoveryRequest(request, options.now);
+  if (own.length > 0) throw new RecoverRefusedError(own);
+  const recoveryTable = recoveryTableName(request.table, request.incident);
+  const live = await describeTable(client, request.table);
+  if (!live) throw new RecoverRefusedError([`table ${request.table} does not exist`]);
+  const problems: string[] = [];
+  if (live.TableStatus !== 'ACTIVE') problems.push(`${request.table} is ${live.TableStatus}, not ACTIVE`);
+  if (!options.restoreStarted) {
+    const { ContinuousBackupsDescription: continuous } = await client.send(new DescribeContinuousBackupsCommand({ TableName: request.table }));
+    const pitr = continuous?.PointInTimeRecoveryDescription;
+    problems.push(...checkRestoreWindow(new Date(request.toTime), request.table, { status: pitr?.PointInTimeRecoveryStatus, earliest: pitr?.EarliestRestorableDateTime, latest: pitr?.LatestRestorableDateTime }));
+    if (await describeTable(client, recoveryTable)) problems.push(`${recoveryTable} already exists and this incident's checkpoint did not create it; delete it or use another incident ID`);
+  }
+  return { live, recoveryTable, problems };
+}
+
+/** A backup started, and where it stands. */
+export interface BackupHandle {
+  readonly kind: PreRecoveryBackup['kind'];
+  /** The DynamoDB backup's ARN, or the AWS Backup recovery point's once known. */
+  readonly arn?: string;
+  readonly jobId?: string;
+  readonly reason?: string;
+  readonly done: boolean;
+}
+
+export interface BackupClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly awsBackup?: BackupClient;
+}
+
+export async function startBackup(clients: BackupClients, backup: PreRecoveryBackup, live: TableDescription, incident: string): Promise<BackupHandle> {
+  return explainBackupFailure(live.TableName!, async () => {
+    if (backup.kind === 'none') return { kind: 'none', reason: backup.reason, done: true };
+    if (backup.kind === 'dynamodb') {
+      const { BackupDetails } = await clients.dynamodb.send(new CreateBackupCommand({ TableName: live.TableName, BackupName: preRecoveryBackupName(live.TableName!, incident) }));
+      return { kind: 'dynamodb', arn: BackupDetails!.BackupArn!, done: BackupDetails?.BackupStatus === 'AVAILABLE' };
+    }
+    const job = await (clients.awsBackup ?? new BackupClient({})).send(
+      new StartBackupJobCommand({
+        BackupVaultName: backup.vaultName,
+        ResourceArn: live.TableArn,
+        IamRoleArn: backup.roleArn,
+        ...(backup.deleteAfterDays ? { Lifecycle: { DeleteAfterDays: backup.deleteAfterDays } } : {}),
+      }),
+    );
+    return { kind: 'aws-backup', jobId: job.BackupJobId!, arn: job.RecoveryPointArn, done: false };
+  });
+}
+
+export async function backupStatus(clients: BackupClients, handle: BackupHandle, table: string): Promise<BackupHandle> {
+  if (handle.done) return handle;
+  return explainBackupFailure(table, async () => {
+    if (handle.kind === 'dynamodb') {
+      const status = (await clients.dynamodb.send(new DescribeBackupCommand({ BackupArn: handle.arn }))).BackupDescription?.BackupDetails?.BackupStatus;
+      if (status === 'DELETED') throw new Error(`backup ${handle.arn} was deleted while it was being created`);
+      return { ...handle, done: status === 'AVAILABLE' };
+    }
+    const job = await (clients.awsBackup ?? new BackupClient({})).send(new DescribeBackupJobCommand({ BackupJobId: handle.jobId }));
+    if (job.State === 'FAILED' || job.State === 'ABORTED' || job.State === 'EXPIRED') throw new Error(`backup job ${handle.jobId} ended ${job.State}: ${job.StatusMessage ?? 'no message'}`);
+    return { ...handle, arn: job.RecoveryPointArn ?? handle.arn, done: job.State === 'COMPLETED' };
+  });
+}
+
+export class BackupFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupFailedError';
+  }
+}
+
+async function explainBackupFailure<T>(table: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new BackupFailedError(
+      `the backup of ${table} failed: ${error instanceof Error ? error.message : String(error)} — nothing was changed; if the table's policy forbids this backup, take one the way it allows and run again with --skip-backup "<where it is>"`,
+    );
+  }
+}
+
+/**
+ * The restore call: the live table's own KMS key (a customer managed or AWS managed key; the AWS
+ * owned key when it has none), on-demand billing so the sync's reads never wait for capacity, and
+ * no secondary indexes, which the sync does not read and which would lengthen the restore.
+ */
+export function restoreRequest(live: TableDescription, recoveryTable: string, toTime: Date): RestoreTableToPointInTimeCommandInput {
+  const key = live.SSEDescription?.SSEType === 'KMS' ? live.SSEDescription.KMSMasterKeyArn : undefined;
+  return {
+    SourceTableArn: live.TableArn,
+    TargetTableName: recoveryTable,
+    RestoreDateTime: toTime,
+    SSESpecificationOverride: key ? { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: key } : { Enabled: false },
+    BillingModeOverride: 'PAY_PER_REQUEST',
+    GlobalSecondaryIndexOverride: [],
+    LocalSecondaryIndexOverride: [],
+  };
+}
+
+/** Starts the restore unless the recovery table is already there (a retried or continued step). */
+export async function startRestore(client: DynamoDBClient, live: TableDescription, recoveryTable: string, toTime: Date): Promise<{ started: boolean }> {
+  if (await describeTable(client, recoveryTable)) return { started: false };
+  await client.send(new RestoreTableToPointInTimeCommand(restoreRequest(live, recoveryTable, toTime)));
+  return { started: true };
+}
+
+/** True once the restored table is ACTIVE and its restore finished. */
+export async function restoreFinished(client: DynamoDBClient, recoveryTable: string): Promise<boolean> {
+  const description = await describeTable(client, recoveryTable);
+  return description?.TableStatus === 'ACTIVE' && !description.RestoreSummary?.RestoreInProgress;
+}
+
+export async function removeTable(client: DynamoDBClient, table: string): Promise<void> {
+  await client.send(new DeleteTableCommand({ TableName: table }));
+}
+
+export async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: table }))).Table;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException || (error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
