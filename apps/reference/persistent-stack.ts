@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -11,6 +12,7 @@ import { CognitoUserPoolExport } from '../../src/constructs/cognito-user-pool-ex
 import { BucketHydrationStateMachine } from '../../src/constructs/bucket-hydration-state-machine';
 import { HydrationStateMachine } from '../../src/constructs/hydration-state-machine';
 import { RestoreTestResource, RestoreTesting } from '../../src/constructs/restore-testing';
+import { RecoveryBackup, TableRecoveryStateMachine } from '../../src/constructs/table-recovery-state-machine';
 import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
 import { BackupInfrastructureStack, exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
 
@@ -26,6 +28,7 @@ export class PersistentStack extends Stack {
   readonly restoreTesting: RestoreTesting;
   readonly hydration: HydrationStateMachine;
   readonly bucketHydration: BucketHydrationStateMachine;
+  readonly providerTableRecovery: TableRecoveryStateMachine;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -60,6 +63,16 @@ export class PersistentStack extends Stack {
     // (restored-*) by this state machine. The SSN table is left to the recovery role.
     this.hydration = new HydrationStateMachine(this, 'Hydration', {
       targets: ['ProviderTable', 'StaffUsersTable', 'CompactConfigurationTable', 'TransactionHistoryTable', 'DataEventTable'].map((name) => this.tables[name]),
+    });
+
+    // In-place recovery of the provider table after bad writes: backed up first into its category's
+    // vault, restored to a point in time, synced, with the provider API paused meanwhile.
+    const infrastructure = BackupInfrastructureStack.find(this);
+    const critical = infrastructure.policy.categories.critical_data;
+    this.providerTableRecovery = new TableRecoveryStateMachine(this, 'ProviderTableRecovery', {
+      table: this.tables.ProviderTable,
+      backup: RecoveryBackup.awsBackup(infrastructure.vaultFor(critical), infrastructure.roleFor(critical), Duration.days(critical.retentionDays)),
+      pauseFunctions: [lambda.Function.fromFunctionName(this, 'ProviderApiFunction', 'provider-api')],
     });
 
     const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {

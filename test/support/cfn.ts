@@ -98,6 +98,8 @@ export function resolve(d: Deployment, value: any): any {
     }
     if (key === 'Fn::GetAtt') return getAtt(d, arg[0], arg[1]);
     if (key === 'Fn::Join') return (resolve(d, arg[1]) as unknown[]).join(arg[0]);
+    if (key === 'Fn::Split') return String(resolve(d, arg[1])).split(arg[0]);
+    if (key === 'Fn::Select') return (resolve(d, arg[1]) as unknown[])[Number(arg[0])];
     if (key === 'Fn::ImportValue') return importValue(d, resolve(d, arg));
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(d, v)]));

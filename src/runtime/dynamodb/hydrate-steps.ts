@@ -10,6 +10,7 @@ import { SumDigest } from '../digest';
 import { RateLimiter } from '../rate-limiter';
 import { defaultSegments, HydrateRefusedError, preflight } from './hydrate-table';
 import { copySegmentPages, type SegmentPosition, START_OF_SEGMENT } from './segment-copy';
+import { type SyncPass, syncSegmentPages } from './segment-sync';
 
 export interface HydrationJob {
   readonly source: string;
@@ -24,6 +25,10 @@ export interface HydrationJob {
 export interface SegmentTask {
   readonly source: string;
   readonly target: string;
+  /** `copy` (the default) puts the source's items; `upsert` and `prune` are a sync's two passes (segment-sync.ts). */
+  readonly pass?: 'copy' | SyncPass;
+  /** The key attribute names, for the sync passes. */
+  readonly keyNames?: readonly string[];
   readonly segment: number;
   readonly totalSegments: number;
   readonly maxWriteUnitsPerSegment?: number;
@@ -64,11 +69,33 @@ export interface SliceResult extends SegmentTask {
 }
 
 /**
- * Copies one segment (or, with `readOnly`, checksums the target's segment) from the task's position
+ * Copies one segment (runs a sync pass over it, or, with `readOnly`, checksums the target's segment) from the task's position
  * until the segment ends or `remainingMs()` falls below `reserveMs`.
  */
 export async function runSlice(client: DynamoDBClient, task: SegmentTask, remainingMs: () => number, options: { readOnly?: boolean; reserveMs?: number; pageLimit?: number } = {}): Promise<SliceResult> {
   const reserve = options.reserveMs ?? 60_000;
+  const shouldStop = () => remainingMs() < reserve;
+  const writeLimiter = task.maxWriteUnitsPerSegment ? new RateLimiter(task.maxWriteUnitsPerSegment) : undefined;
+  if (!options.readOnly && (task.pass === 'upsert' || task.pass === 'prune')) {
+    if (!task.keyNames?.length) throw new Error(`a ${task.pass} slice needs the table's key names`);
+    const position = await syncSegmentPages(
+      {
+        sourceClient: client,
+        targetClient: client,
+        source: task.source,
+        target: task.target,
+        keyNames: task.keyNames,
+        pass: task.pass,
+        segment: task.segment,
+        totalSegments: task.totalSegments,
+        pageLimit: options.pageLimit,
+        writeLimiter,
+        shouldStop,
+      },
+      task.position ?? START_OF_SEGMENT,
+    );
+    return { ...task, position, done: position.done };
+  }
   const position = await copySegmentPages(
     {
       sourceClient: client,
@@ -79,8 +106,8 @@ export async function runSlice(client: DynamoDBClient, task: SegmentTask, remain
       totalSegments: task.totalSegments,
       consistentRead: options.readOnly,
       pageLimit: options.pageLimit,
-      writeLimiter: task.maxWriteUnitsPerSegment ? new RateLimiter(task.maxWriteUnitsPerSegment) : undefined,
-      shouldStop: () => remainingMs() < reserve,
+      writeLimiter,
+      shouldStop,
     },
     task.position ?? START_OF_SEGMENT,
   );

@@ -17,7 +17,13 @@ import {
   type RestoreTableToPointInTimeCommandInput,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { checkRecoveryRequest, checkRestoreWindow, preRecoveryBackupName, type RecoveryRequest, recoveryTableName } from '../../policy/recovery';
+import { readConcurrency, type SavedConcurrency } from '../recovery-mode';
+import { type HydrationVerdict, verifyHydration } from './hydrate-steps';
+import { defaultSegments } from './hydrate-table';
+import { addChanges, NO_CHANGES, type SegmentPosition, type SyncChanges } from './segment-copy';
+import { keySchemaOf } from './table-scan';
 
 /** How the table is backed up before anything changes. */
 export type PreRecoveryBackup =
@@ -171,4 +177,80 @@ export async function describeTable(client: DynamoDBClient, table: string): Prom
     if (error instanceof ResourceNotFoundException || (error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
     throw error;
   }
+}
+
+/** Distributed Map results are kept in the execution's state, whose size is limited: two passes and a checksum per segment must fit. */
+export const MAX_RECOVERY_SEGMENTS = 256;
+
+/** What the recovery state machine carries from its check to every later step. */
+export interface RecoveryPlan {
+  readonly table: string;
+  readonly recoveryTable: string;
+  readonly toTime: string;
+  readonly incident: string;
+  readonly removeRecoveryTable: boolean;
+  /** What the restore and the backup need of the live table. */
+  readonly live: Pick<TableDescription, 'TableName' | 'TableArn' | 'SSEDescription'>;
+  readonly keyNames: string[];
+  readonly totalSegments: number;
+  /** 0 for no cap. */
+  readonly maxWriteUnitsPerSegment: number;
+  /** The sync's tasks: each segment's upsert and prune pass. */
+  readonly tasks: { segment: number; pass: 'upsert' | 'prune' }[];
+  /** The segments of the checksum of the repaired table. */
+  readonly segments: { segment: number }[];
+  /** Recovery mode: the functions' reserved concurrency, read before any change. */
+  readonly functions: SavedConcurrency[];
+}
+
+export interface RecoveryExecutionInput extends Omit<RecoveryRequest, 'table'> {
+  readonly removeRecoveryTable?: boolean;
+  readonly segments?: number;
+  readonly maxWriteUnitsPerSegment?: number;
+}
+
+/** The state machine's first step: every check of the CLI, and the plan, or a refusal naming every problem. */
+export async function planRecovery(clients: { dynamodb: DynamoDBClient; lambda?: LambdaClient }, table: string, input: RecoveryExecutionInput, pauseFunctionNames: readonly string[], now = new Date()): Promise<RecoveryPlan> {
+  const { live, recoveryTable, problems } = await checkRecovery(clients.dynamodb, { ...input, table }, { now });
+  const totalSegments = input.segments ?? Math.min(MAX_RECOVERY_SEGMENTS, defaultSegments(live.TableSizeBytes ?? 0, 16));
+  if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_RECOVERY_SEGMENTS) problems.push(`segments must be a whole number from 1 to ${MAX_RECOVERY_SEGMENTS}, got ${totalSegments}`);
+  let functions: SavedConcurrency[] = [];
+  if (pauseFunctionNames.length > 0) {
+    const read = await readConcurrency(clients.lambda!, pauseFunctionNames);
+    problems.push(...read.problems);
+    functions = read.saved;
+  }
+  if (problems.length > 0) throw new RecoverRefusedError(problems);
+  const segments = Array.from({ length: totalSegments }, (_, segment) => ({ segment }));
+  return {
+    table,
+    recoveryTable,
+    toTime: input.toTime,
+    incident: input.incident,
+    removeRecoveryTable: input.removeRecoveryTable === true,
+    live: { TableName: live.TableName, TableArn: live.TableArn, ...(live.SSEDescription ? { SSEDescription: { SSEType: live.SSEDescription.SSEType, KMSMasterKeyArn: live.SSEDescription.KMSMasterKeyArn } } : {}) },
+    keyNames: keySchemaOf(live).map((key) => key.name),
+    totalSegments,
+    maxWriteUnitsPerSegment: input.maxWriteUnitsPerSegment ?? 0,
+    tasks: segments.flatMap(({ segment }) => [
+      { segment, pass: 'upsert' as const },
+      { segment, pass: 'prune' as const },
+    ]),
+    segments,
+    functions,
+  };
+}
+
+export interface RecoveryVerdict extends HydrationVerdict {
+  readonly changes: SyncChanges;
+}
+
+/** Adds up the upsert passes (the restored copy's count and checksum), the checksum of the repaired table, and every pass's changes. */
+export function verifyRecovery(synced: readonly { pass: string; position: SegmentPosition }[], readBack: readonly { position: SegmentPosition }[], names: { source: string; target: string }): RecoveryVerdict {
+  const verdict = verifyHydration(
+    synced.filter((result) => result.pass === 'upsert'),
+    readBack,
+    names,
+  );
+  return { ...verdict, changes: synced.reduce((sum, result) => addChanges(sum, result.position.changes ?? NO_CHANGES), NO_CHANGES) };
 }
