@@ -8,6 +8,8 @@ export interface Measured {
   tool: string;
   ms: number;
   users: number;
+  /** Write requests made, where the tool counts them. */
+  writes?: number;
   maxRssMb: number;
 }
 

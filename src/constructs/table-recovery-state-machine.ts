@@ -75,7 +75,8 @@ export interface TableRecoveryStateMachineProps {
  * the repaired table, and verifies; the control function then restores the functions' concurrency
  * (also after a failure) and, when asked, removes the restored copy. Start an execution with
  * `{"confirmTableName": "<table>", "toTime": "2026-11-20T14:05:00Z", "incident": "INC-42"}`
- * (optional: `removeRecoveryTable`, `segments`, `maxWriteUnitsPerSegment`).
+ * (optional: `removeRecoveryTable`, `segments`, `maxWriteUnitsPerSegment`; `resume` to continue a
+ * failed execution of the same incident without a second backup and restore).
  */
 export class TableRecoveryStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -226,9 +227,12 @@ export class TableRecoveryStateMachine extends Construct {
     const sync = functions.length > 0 ? control('PauseFunctions', 'pause', plan, undefined).next(syncAndVerify) : syncAndVerify;
 
     const restore = restoreStart.next(restoreWait).next(restoreStatus).next(restored.when(sfn.Condition.booleanEquals('$.restore.finished', true), sync).otherwise(restoreWait));
-    const definition = check
-      .next(backupStart)
-      .next(backupDone.when(sfn.Condition.booleanEquals('$.backup.done', true), restore).otherwise(new sfn.Wait(this, 'WaitForBackup', { time: sfn.WaitTime.duration(Duration.seconds(30)) }).next(backupStatus).next(backupDone)));
+    // An execution that continues an earlier one (input `resume`) finds its backup taken and its copy restored.
+    const resumed = new sfn.Choice(this, 'Resume?').when(sfn.Condition.booleanEquals('$.plan.resume', true), restore);
+    const definition = check.next(
+      resumed.otherwise(backupStart),
+    );
+    backupStart.next(backupDone.when(sfn.Condition.booleanEquals('$.backup.done', true), restore).otherwise(new sfn.Wait(this, 'WaitForBackup', { time: sfn.WaitTime.duration(Duration.seconds(30)) }).next(backupStatus).next(backupDone)));
     syncAndVerify.next(afterSync);
 
     this.stateMachine = distributedMapStateMachine(this, definition, this.syncFunction, [

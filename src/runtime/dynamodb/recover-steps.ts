@@ -189,6 +189,8 @@ export interface RecoveryPlan {
   readonly toTime: string;
   readonly incident: string;
   readonly removeRecoveryTable: boolean;
+  /** An earlier execution took the backup and started the restore: both are skipped. */
+  readonly resume: boolean;
   /** What the restore and the backup need of the live table. */
   readonly live: Pick<TableDescription, 'TableName' | 'TableArn' | 'SSEDescription'>;
   readonly keyNames: string[];
@@ -204,6 +206,8 @@ export interface RecoveryPlan {
 }
 
 export interface RecoveryExecutionInput extends Omit<RecoveryRequest, 'table'> {
+  /** Continues an earlier execution of the same incident: its backup was taken and its recovery table exists. */
+  readonly resume?: boolean;
   readonly removeRecoveryTable?: boolean;
   readonly segments?: number;
   readonly maxWriteUnitsPerSegment?: number;
@@ -211,7 +215,8 @@ export interface RecoveryExecutionInput extends Omit<RecoveryRequest, 'table'> {
 
 /** The state machine's first step: every check of the CLI, and the plan, or a refusal naming every problem. */
 export async function planRecovery(clients: { dynamodb: DynamoDBClient; lambda?: LambdaClient }, table: string, input: RecoveryExecutionInput, pauseFunctionNames: readonly string[], now = new Date()): Promise<RecoveryPlan> {
-  const { live, recoveryTable, problems } = await checkRecovery(clients.dynamodb, { ...input, table }, { now });
+  const { live, recoveryTable, problems } = await checkRecovery(clients.dynamodb, { ...input, table }, { now, restoreStarted: input.resume === true });
+  if (input.resume === true && !(await describeTable(clients.dynamodb, recoveryTable))) problems.push(`resume is set but ${recoveryTable} does not exist; start without resume`);
   const totalSegments = input.segments ?? Math.min(MAX_RECOVERY_SEGMENTS, defaultSegments(live.TableSizeBytes ?? 0, 16));
   if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_RECOVERY_SEGMENTS) problems.push(`segments must be a whole number from 1 to ${MAX_RECOVERY_SEGMENTS}, got ${totalSegments}`);
   let functions: SavedConcurrency[] = [];
@@ -228,6 +233,7 @@ export async function planRecovery(clients: { dynamodb: DynamoDBClient; lambda?:
     toTime: input.toTime,
     incident: input.incident,
     removeRecoveryTable: input.removeRecoveryTable === true,
+    resume: input.resume === true,
     live: { TableName: live.TableName, TableArn: live.TableArn, ...(live.SSEDescription ? { SSEDescription: { SSEType: live.SSEDescription.SSEType, KMSMasterKeyArn: live.SSEDescription.KMSMasterKeyArn } } : {}) },
     keyNames: keySchemaOf(live).map((key) => key.name),
     totalSegments,

@@ -28,7 +28,10 @@ describe('TableRecoveryStateMachine in the reference app (ProviderTable)', () =>
   it('checks, backs up, restores, pauses the application, syncs and verifies in a Parallel whose failure restores the functions, then removes the copy only when verified and asked', () => {
     const states = definition.States;
     expect(definition.StartAt).toBe('Check');
-    expect(states.Check).toMatchObject({ Type: 'Task', Next: 'BackupStart', ResultPath: '$.plan', Parameters: { step: 'check', 'input.$': '$' } });
+    expect(states.Check).toMatchObject({ Type: 'Task', Next: 'Resume?', ResultPath: '$.plan', Parameters: { step: 'check', 'input.$': '$' } });
+    // An execution that continues an earlier one skips the backup (already taken) and finds the copy restored.
+    expect(states['Resume?'].Choices[0]).toMatchObject({ Variable: '$.plan.resume', BooleanEquals: true, Next: 'RestoreStart' });
+    expect(states['Resume?'].Default).toBe('BackupStart');
     // A refusal is an answer: the check is retried on the Lambda service's errors only.
     expect(states.Check.Retry.flatMap((retry: { ErrorEquals: string[] }) => retry.ErrorEquals)).not.toContain('States.TaskFailed');
     expect(states.BackupStart).toMatchObject({ Next: 'BackupDone?', ResultPath: '$.backup' });

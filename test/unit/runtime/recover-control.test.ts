@@ -92,4 +92,15 @@ describe('recovery control function (mocked DynamoDB, Lambda and AWS Backup clie
     expect(error.message).toContain('backup job job-8 ended FAILED: Access denied by the vault access policy');
     expect(error.message).toContain('--skip-backup');
   });
+
+  it('continues an earlier execution with resume: the existing copy is accepted (and required), and nothing is restored again', async () => {
+    await expect(handler({ step: 'check', input: { ...input, resume: true } })).rejects.toThrow('resume is set but orders-recovery-INC-5 does not exist; start without resume');
+    recoveryTableExists = true;
+    // Without resume, an existing copy is refused: it may belong to something else.
+    await expect(handler({ step: 'check', input })).rejects.toThrow("orders-recovery-INC-5 already exists and this incident's checkpoint did not create it");
+    const plan = (await handler({ step: 'check', input: { ...input, resume: true } })) as RecoveryPlan;
+    expect(plan.resume).toBe(true);
+    expect(await handler({ step: 'restore-start', plan })).toEqual({ started: false });
+    expect(dynamodb.commandCalls(RestoreTableToPointInTimeCommand)).toHaveLength(0);
+  });
 });
