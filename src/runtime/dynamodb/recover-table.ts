@@ -119,7 +119,8 @@ export async function recoverTable(options: RecoverTableOptions): Promise<Recove
   const { live, recoveryTable, problems } = await checkRecovery(options.dynamodb, options, { restoreStarted: saved?.restoreRequestedAt !== undefined, now: now() });
   if (saved && saved.toTime !== options.toTime) problems.push(`incident ${options.incident} was started with --to-time ${saved.toTime}; continue it with the same time, or use another incident ID`);
   let functions = saved?.functions;
-  if (!functions && options.pauseFunctions?.length) {
+  // Values saved by an earlier run win: by now they may read 0, set by that run.
+  if (!functions?.length && options.pauseFunctions?.length) {
     const read = await readConcurrency(options.lambda!, options.pauseFunctions);
     problems.push(...read.problems);
     functions = read.saved;
