@@ -103,6 +103,10 @@ function report(rows: Row[], extra: number): string {
     'sync leaves unchanged items untouched throughout. On on-demand DynamoDB a write request unit (1 KB) costs five times a read request',
     "unit (a strongly consistent read of up to 4 KB), and a table's write throughput is what an application shares with the recovery.",
     '',
+    'Wall time here is bound by the two cores the tool shares with dynalite, where a read by key costs about what a write does; it varies',
+    "by several seconds from run to run. Each call's network latency on AWS, which this machine does not have, weighs on the method with",
+    'more calls: delete-then-copy makes about three times as many.',
+    '',
     `Calls by operation: ${rows.map((row) => `${row.tool}: ${JSON.stringify(row.calls)}`).join('; ')}.`,
     '',
   );
