@@ -4,7 +4,7 @@ import { handler, type HydrateTableEvent } from '../../src/lambdas/hydrate-table
 import type { HydrationPlan, HydrationVerdict, SegmentTask, SliceResult } from '../../src/runtime/dynamodb/hydrate-steps';
 import { digestTable } from '../../src/runtime/dynamodb/table-scan';
 import { createTable, seedTable } from '../support/dynamodb-seed';
-import { type LocalServer, localDynamoClient, startDynalite } from '../support/servers';
+import { type LocalServer, localDynamoClient, startDynaliteForHandlers } from '../support/servers';
 
 /**
  * The hydration state machine's worker function on dynalite. Step Functions does not run here, so
@@ -17,11 +17,7 @@ describe('hydration worker steps (the state machine order, driven by the test; t
   const ITEMS = 700;
 
   beforeAll(async () => {
-    server = await startDynalite();
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = server.endpoint;
-    process.env.AWS_REGION = 'us-east-1';
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    server = await startDynaliteForHandlers();
     const client = localDynamoClient(server.endpoint);
     await createTable(client, 'restored-orders');
     await createTable(client, 'orders');
@@ -30,7 +26,6 @@ describe('hydration worker steps (the state machine order, driven by the test; t
   });
 
   afterAll(async () => {
-    delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
     await server?.stop();
   });
 

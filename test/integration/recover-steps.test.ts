@@ -6,7 +6,7 @@ import type { SegmentTask, SliceResult } from '../../src/runtime/dynamodb/hydrat
 import { planRecovery, type RecoveryVerdict } from '../../src/runtime/dynamodb/recover-steps';
 import { digestTable } from '../../src/runtime/dynamodb/table-scan';
 import { createTable, sampleItem, seedTable } from '../support/dynamodb-seed';
-import { type LocalServer, localDynamoClient, startDynalite } from '../support/servers';
+import { type LocalServer, localDynamoClient, startDynaliteForHandlers } from '../support/servers';
 
 /**
  * The recovery state machine's sync function on dynalite. Step Functions does not run here, so the
@@ -20,11 +20,7 @@ describe('recovery sync function steps (the state machine order, driven by the t
   const ITEMS = 600;
 
   beforeAll(async () => {
-    server = await startDynalite();
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = server.endpoint;
-    process.env.AWS_REGION = 'us-east-1';
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    server = await startDynaliteForHandlers();
     const client = localDynamoClient(server.endpoint);
     await createTable(client, 'orders');
     await createTable(client, 'orders-recovery-INC-9');
@@ -37,7 +33,6 @@ describe('recovery sync function steps (the state machine order, driven by the t
   });
 
   afterAll(async () => {
-    delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
     await server?.stop();
   });
 

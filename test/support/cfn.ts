@@ -111,3 +111,13 @@ export function resourceProps(d: Deployment, stack: string, type: string, prefix
   if (found.length !== 1) throw new Error(`expected one ${type} starting with ${prefix} in ${stack}, found ${found.length}`);
   return resolve(d, found[0][1].Properties ?? {});
 }
+
+/**
+ * The parsed definition of the state machine whose logical ID starts with `prefix`. The definition
+ * is a Fn::Join of JSON text around the functions' ARNs, which become the text `TOKEN`.
+ */
+export function stateMachineDefinition(resources: Record<string, any>, prefix: string): any {
+  const [, machine] = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(prefix))!;
+  const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+}

@@ -138,6 +138,22 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Lo
   return listenOnLoopback(dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
 }
 
+/**
+ * dynalite for code that builds its own clients from the environment (Lambda handlers): the SDK's
+ * standard endpoint and credential settings point at it until `stop`.
+ */
+export async function startDynaliteForHandlers(): Promise<LocalServer> {
+  const server = await startDynalite();
+  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: server.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  return {
+    ...server,
+    stop: async () => {
+      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      await server.stop();
+    },
+  };
+}
+
 /** A DynamoDB client for a local endpoint (dynalite or a proxy in front of it). */
 export function localDynamoClient(endpoint: string, maxAttempts = 8): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, retryMode: 'adaptive', maxAttempts });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { referenceApp, synthesize } from '../../support/apps';
-import { type Deployment, resolve } from '../../support/cfn';
+import { type Deployment, resolve, stateMachineDefinition } from '../../support/cfn';
 import { evaluate } from '../../support/iam';
 
 const ACCOUNT = '111111111111';
@@ -21,8 +21,7 @@ describe('BucketHydrationStateMachine in the reference app', () => {
     resources = deployment.templates.Persistent.Resources;
     const [, machine] = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('BucketHydrationStateMachine'))!;
     machineRoleId = machine.Properties.RoleArn['Fn::GetAtt'][0];
-    const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
-    definition = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+    definition = stateMachineDefinition(resources, 'BucketHydrationStateMachine');
   });
 
   it('lists the restored bucket named in the input, copies its objects in batches, then verifies every object', () => {

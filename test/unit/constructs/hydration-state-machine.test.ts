@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { referenceApp, synthesize } from '../../support/apps';
-import { type Deployment, resolve } from '../../support/cfn';
+import { type Deployment, resolve, stateMachineDefinition } from '../../support/cfn';
 import { evaluate } from '../../support/iam';
 
 const ACCOUNT = '111111111111';
@@ -14,10 +14,7 @@ describe('HydrationStateMachine in the reference app', () => {
   beforeAll(() => {
     deployment = synthesize(referenceApp());
     resources = deployment.templates.Persistent.Resources;
-    const [, machine] = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('HydrationStateMachine'))!;
-    // The definition is a Fn::Join of JSON text around the function's ARN; the ARN does not matter here.
-    const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
-    definition = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'FUNCTION_ARN')).join(''));
+    definition = stateMachineDefinition(resources, 'HydrationStateMachine');
   });
 
   it('plans, copies segments in a Distributed Map, checksums the target in another, then verifies', () => {

@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RecoveryBackup, TableRecoveryStateMachine } from '../../../src/constructs/table-recovery-state-machine';
 import { referenceApp, synthesize } from '../../support/apps';
-import { type Deployment, resolve } from '../../support/cfn';
+import { type Deployment, resolve, stateMachineDefinition } from '../../support/cfn';
 import { evaluate } from '../../support/iam';
 
 const ACCOUNT = '111111111111';
@@ -19,10 +19,7 @@ describe('TableRecoveryStateMachine in the reference app (ProviderTable)', () =>
   beforeAll(() => {
     deployment = synthesize(referenceApp());
     resources = deployment.templates.Persistent.Resources;
-    const [, machine] = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('ProviderTableRecovery'))!;
-    // The definition is a Fn::Join of JSON text around the functions' ARNs; the ARNs do not matter here.
-    const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
-    definition = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+    definition = stateMachineDefinition(resources, 'ProviderTableRecovery');
   });
 
   it('checks, backs up, restores, pauses the application, syncs and verifies in a Parallel whose failure restores the functions, then removes the copy only when verified and asked', () => {
