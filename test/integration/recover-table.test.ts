@@ -13,6 +13,7 @@ import {
 import { DeleteFunctionConcurrencyCommand, GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { formatRecovery } from '../../src/runtime/dynamodb/recover-summary';
 import { RecoverRefusedError, recoverTable, type RecoverTableOptions } from '../../src/runtime/dynamodb/recover-table';
 import { digestTable } from '../../src/runtime/dynamodb/table-scan';
 import { FolderStore } from '../../src/runtime/store';
@@ -197,6 +198,14 @@ describe('retention recover dynamodb (mocked DynamoDB control plane, Lambda and 
       { functionName: 'orders-api', previous: 25 },
       { functionName: 'orders-worker', previous: null },
     ]);
+    // The summary a person reads.
+    const summary = formatRecovery(result);
+    expect(summary).toContain('recovered orders to 2026-11-23T09:30:00Z (incident INC-42)');
+    expect(summary).toContain(`backup first:    dynamodb ${result.backup.arn}`);
+    expect(summary).toContain('restored copy:   orders-recovery-INC-42 (kept; delete it when done)');
+    expect(summary).toContain(`changes:         40 written, 10 deleted, ${ITEMS - 40} unchanged`);
+    expect(summary).toContain('verification:    orders equals the restored copy (count and checksum)');
+    expect(summary).toContain('recovery mode:   orders-api paused, restored to 25; orders-worker paused, restored to unreserved');
   });
 
   it("restores the functions' concurrency when the sync fails, and a second run continues with the values saved before the first change", async () => {
