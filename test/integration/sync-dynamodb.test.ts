@@ -140,6 +140,19 @@ describe('retention hydrate dynamodb --mode sync (dynalite)', () => {
     expect(deleted).toBeLessThanOrEqual(expectedChanges.deleted);
   });
 
+  it('restoring to a time before the table held anything empties it, and an empty target is filled', async () => {
+    await createTable(direct(), 'orders-empty-copy');
+    await createTable(direct(), 'orders-5');
+    await seedTable(direct(), 'orders-5', 300);
+    const emptied = await hydrateTable({ client: proxied(), source: 'orders-empty-copy', target: 'orders-5', mode: 'sync', state: new FolderStore(tempDir('sync-state-')), segments: 2, concurrency: 2 });
+    expect(emptied.changes).toEqual({ written: 0, deleted: 300, unchanged: 0 });
+    expect(emptied.targetDigest?.items).toBe(0);
+    expect(emptied.verified).toBe(true);
+    const filled = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: 'orders-5', mode: 'sync', state: new FolderStore(tempDir('sync-state-')), segments: 2, concurrency: 2 });
+    expect(filled.changes).toEqual({ written: ITEMS, deleted: 0, unchanged: 0 });
+    expect(filled.targetDigest).toEqual(await sourceDigest());
+  });
+
   it('CLI: refuses to continue a copy checkpoint as a sync', async () => {
     await createTable(direct(), 'orders-4');
     const cwd = tempDir('sync-cli-');
