@@ -51,8 +51,8 @@ export interface SegmentCopy {
   readonly pageLimit?: number;
   /** Scan only these attributes (the key, for a pass that needs nothing else). */
   readonly attributes?: readonly string[];
-  /** Handles each page instead of putting its items into `target` (a sync pass compares first). */
-  readonly handlePage?: (items: Item[]) => Promise<Partial<SyncChanges>>;
+  /** Handles each page instead of putting its items into `target` (a sync pass compares first); `texts` are the items' canonical forms. */
+  readonly handlePage?: (items: Item[], texts: string[]) => Promise<Partial<SyncChanges>>;
   readonly writeLimiter?: RateLimiter;
   readonly counters?: WriteCounters;
   readonly onScan?: () => void;
@@ -79,10 +79,12 @@ export async function copySegmentPages(copy: SegmentCopy, from: SegmentPosition)
     onCall: copy.onScan,
   });
   for await (const page of pages) {
+    // Computed once: the checksum and a sync's comparison both need them.
+    const texts = page.items.map(canonicalItem);
     let changes = position.changes;
-    if (copy.handlePage) changes = addChanges(position.changes ?? NO_CHANGES, await copy.handlePage(page.items));
+    if (copy.handlePage) changes = addChanges(position.changes ?? NO_CHANGES, await copy.handlePage(page.items, texts));
     else if (copy.target) await putItems(page.items, { client: copy.targetClient, table: copy.target, writeLimiter: copy.writeLimiter, counters: copy.counters });
-    for (const item of page.items) digest.add(canonicalItem(item));
+    for (const text of texts) digest.add(text);
     position = { lastKey: page.lastKey ? encodeKey(page.lastKey) : undefined, done: page.lastKey === undefined, items: digest.count, digest: digest.hex, ...(changes ? { changes } : {}) };
     await copy.onPage?.(position);
     if (copy.shouldStop?.()) break;

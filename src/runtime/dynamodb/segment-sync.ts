@@ -54,7 +54,7 @@ export function syncSegmentPages(sync: SegmentSync, from: SegmentPosition = STAR
       consistentRead: !upsert,
       attributes: upsert ? undefined : sync.keyNames,
       pageLimit: sync.pageLimit,
-      handlePage: (items) => (upsert ? upsertPage(items, sync) : prunePage(items, sync)),
+      handlePage: (items, texts) => (upsert ? upsertPage(items, sync, texts) : prunePage(items, sync)),
       onScan: sync.onScan,
       onPage: sync.onPage,
       shouldStop: sync.shouldStop,
@@ -64,11 +64,11 @@ export function syncSegmentPages(sync: SegmentSync, from: SegmentPosition = STAR
 }
 
 /** Puts the source items the target lacks or holds differently. */
-export async function upsertPage(items: readonly Item[], sync: Omit<SegmentSync, 'pass' | 'segment' | 'totalSegments'>): Promise<Partial<SyncChanges>> {
+export async function upsertPage(items: readonly Item[], sync: Omit<SegmentSync, 'pass' | 'segment' | 'totalSegments'>, texts: readonly string[] = items.map(canonicalItem)): Promise<Partial<SyncChanges>> {
   const existing = await getItems(items, { client: sync.targetClient, table: sync.target, keyNames: sync.keyNames, counters: sync.readCounters });
-  const differing = items.filter((item) => {
+  const differing = items.filter((item, index) => {
     const current = existing.get(keyText(item, sync.keyNames));
-    return current === undefined || canonicalItem(current) !== canonicalItem(item);
+    return current === undefined || canonicalItem(current) !== texts[index];
   });
   await putItems(differing, { client: sync.targetClient, table: sync.target, writeLimiter: sync.writeLimiter, counters: sync.writeCounters });
   return { written: differing.length, unchanged: items.length - differing.length };
