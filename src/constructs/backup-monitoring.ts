@@ -9,7 +9,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -24,6 +23,7 @@ import {
   sensitiveAuditRules,
 } from '../policy';
 import { acknowledge } from './nag';
+import { operationalLogGroup } from './log-group';
 
 /** Vault events AWS Backup sends to the topic itself (besides the EventBridge rules). */
 export const VAULT_NOTIFICATION_EVENTS = [
@@ -175,7 +175,7 @@ export class BackupMonitoring extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Reads backup plans, selections, recovery points and copy jobs',
     });
-    const logGroup = new logs.LogGroup(this, 'FreshnessLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    const logGroup = operationalLogGroup(this, 'FreshnessLogs', 'The log holds resource ARNs, recovery point ages and counts, no data');
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListRecoveryPointsByResource', 'backup:ListCopyJobs'],
@@ -190,7 +190,6 @@ export class BackupMonitoring extends Construct {
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`, reason: "Log streams of the function's own log group, whose names are not known in advance." },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Read-only permissions of this one function, kept with its role.' },
     );
-    acknowledge(logGroup, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'The log holds resource ARNs, recovery point ages and counts, no data; CloudWatch Logs encrypts it at rest.' });
     const fn = new nodejs.NodejsFunction(this, 'FreshnessCheck', {
       entry: join(__dirname, '../lambdas/freshness-check.ts'),
       runtime: lambda.Runtime.NODEJS_24_X,

@@ -2,13 +2,13 @@ import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { distributedMapStateMachine, workerFunction } from './distributed-map-worker';
 import { acknowledge } from './nag';
+import { operationalLogGroup } from './log-group';
 
 export interface BucketHydrationStateMachineProps {
   /** The existing buckets it may fill (the cold standby's). Nothing else is writable. */
@@ -53,8 +53,7 @@ export class BucketHydrationStateMachine extends Construct {
     const stack = Stack.of(this);
     const sources = `arn:${stack.partition}:s3:::${prefix}*`;
 
-    const logGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(logGroup, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'The log holds bucket names and counts, never object content; CloudWatch Logs encrypts it at rest.' });
+    const logGroup = operationalLogGroup(this, 'WorkerLogs', 'The log holds bucket names and counts, never object content');
     const role = new iam.Role(this, 'WorkerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Reads restored buckets and fills the named standby buckets' });
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadRestoredObjects', actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [`${sources}/*`] }));
     role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteStandbyObjects', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:GetObject'], resources: props.targets.map((bucket) => bucket.arnForObjects('*')) }));

@@ -9,7 +9,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -21,6 +20,7 @@ import type { RetentionPolicy } from '../policy';
 import type { BackupMonitoring } from './backup-monitoring';
 import { accessLogsBucket } from './access-logs';
 import { acknowledge } from './nag';
+import { operationalLogGroup } from './log-group';
 import { recordExport } from './protection';
 
 /** The Cognito read calls the export makes, and nothing else. */
@@ -113,8 +113,7 @@ export class CognitoUserPoolExport extends Construct {
     });
     props.backup.protect(this.bucket, categoryName);
 
-    const logGroup = new logs.LogGroup(this, 'FunctionLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(logGroup, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'The log holds pool IDs, counts and call totals, never user data; CloudWatch Logs encrypts it at rest.' });
+    const logGroup = operationalLogGroup(this, 'FunctionLogs', 'The log holds pool IDs, counts and call totals, never user data');
     const role = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Reads the named user pools and writes their exports',
@@ -197,8 +196,7 @@ export class CognitoUserPoolExport extends Construct {
         .when(sfn.Condition.isPresent('$.failed[0]'), failed)
         .otherwise(done),
     );
-    const machineLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(machineLogs, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'Execution history holds pool IDs and states, never user data; CloudWatch Logs encrypts it at rest.' });
+    const machineLogs = operationalLogGroup(this, 'StateMachineLogs', 'Execution history holds pool IDs and states, never user data');
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: Duration.hours(12),

@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { type Acknowledgement, acknowledge, nagValue } from './nag';
+import { operationalLogGroup } from './log-group';
 
 export interface WorkerFunctionProps {
   /** Handler file name under src/lambdas. */
@@ -49,8 +50,7 @@ export function workerFunction(scope: Construct, id: string, props: WorkerFuncti
 /** A state machine over `definition` that calls `worker`, with its logs, tracing and acknowledgements. */
 export function distributedMapStateMachine(scope: Construct, definition: sfn.IChainable, worker: lambda.IFunction, roleAcknowledgements: Acknowledgement[] = []): sfn.StateMachine {
   const stack = Stack.of(scope);
-  const machineLogs = new logs.LogGroup(scope, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR });
-  acknowledge(machineLogs, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'Execution history holds resource names, positions and counts, never data (execution data is not logged); CloudWatch Logs encrypts it at rest.' });
+  const machineLogs = operationalLogGroup(scope, 'StateMachineLogs', 'Execution history holds resource names, positions and counts, never data (execution data is not logged)');
   const machine = new sfn.StateMachine(scope, 'StateMachine', {
     definitionBody: sfn.DefinitionBody.fromChainable(definition),
     logs: { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },

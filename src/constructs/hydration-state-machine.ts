@@ -3,12 +3,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { distributedMapStateMachine, workerFunction } from './distributed-map-worker';
 import { acknowledge, nagValue } from './nag';
+import { operationalLogGroup } from './log-group';
 
 export interface HydrationStateMachineProps {
   /** The existing tables it may fill (the cold standby's). Nothing else is writable. */
@@ -50,8 +50,7 @@ export class HydrationStateMachine extends Construct {
     const region = nagValue(stack.region, '<AWS::Region>');
     const account = nagValue(stack.account, '<AWS::AccountId>');
 
-    const logGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(logGroup, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'The log holds table names, segment numbers and counts, never items; CloudWatch Logs encrypts it at rest.' });
+    const logGroup = operationalLogGroup(this, 'WorkerLogs', 'The log holds table names, segment numbers and counts, never items');
     const role = new iam.Role(this, 'WorkerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Reads restored tables and fills the named standby tables' });
     const sourceArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${prefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadRestoredTables', actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'], resources: [sourceArn] }));

@@ -9,7 +9,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,6 +17,7 @@ import type { RetentionPolicy } from '../policy/config';
 import { planRestoreTests, RESTORE_TEST_METRICS, RESTORE_TESTING_LIMITS, type PlannedRestoreTest, type RestoreTestResourceType, type RestoreTestTarget } from '../policy/restore-testing';
 import type { BackupMonitoring } from './backup-monitoring';
 import { acknowledge, nagValue } from './nag';
+import { operationalLogGroup } from './log-group';
 
 /** What restore testing needs of the backup infrastructure (BackupInfrastructureStack provides it). */
 export interface RestoreTestingInfrastructure {
@@ -150,8 +150,7 @@ export class RestoreTesting extends Construct {
       }
     }
 
-    const logGroup = new logs.LogGroup(this, 'ValidationLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(logGroup, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'The log holds restore job ids, resource names and counts, never data; CloudWatch Logs encrypts it at rest.' });
+    const logGroup = operationalLogGroup(this, 'ValidationLogs', 'The log holds restore job ids, resource names and counts, never data');
     const role = new iam.Role(this, 'ValidationRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Checks restored resources of restore tests and reports the result' });
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadAndReportRestoreJobs', actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'], resources: ['*'] }));
     const types = new Set(this.plans.flatMap((plan) => plan.selections.map((selection) => selection.type)));

@@ -4,13 +4,13 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { PreRecoveryBackup } from '../runtime/dynamodb/recover-steps';
 import { distributedMapStateMachine, workerFunction } from './distributed-map-worker';
 import { acknowledge, nagValue } from './nag';
+import { operationalLogGroup } from './log-group';
 
 /** How the recovery backs the live table up before it changes anything. */
 export class RecoveryBackup {
@@ -95,7 +95,7 @@ export class TableRecoveryStateMachine extends Construct {
     const ownPolicy = { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The permissions of this one function, kept with its role.' };
 
     // Control: backups, the restore, concurrency. No item is readable or writable with it.
-    const controlLogs = this.logGroup('ControlLogs');
+    const controlLogs = operationalLogGroup(this, 'ControlLogs', 'The log holds table names, backup and restore states and counts, never items');
     const controlRole = new iam.Role(this, 'ControlRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Backs up and restores ${table.node.path} to a point in time; pauses its application` });
     controlRole.addToPolicy(
       new iam.PolicyStatement({ sid: 'BackUpAndRestoreLiveTable', actions: ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:CreateBackup', 'dynamodb:RestoreTableToPointInTime'], resources: [table.tableArn] }),
@@ -142,7 +142,7 @@ export class TableRecoveryStateMachine extends Construct {
     this.controlFunction.addEnvironment('PAUSE_FUNCTIONS', functions.map((fn) => fn.functionName).join(','));
 
     // Sync: items of the live table and of its recovery copies, nothing else.
-    const syncLogs = this.logGroup('SyncLogs');
+    const syncLogs = operationalLogGroup(this, 'SyncLogs', 'The log holds table names, segment numbers and counts, never items');
     const syncRole = new iam.Role(this, 'SyncRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Makes ${table.node.path} equal to its restored copy` });
     syncRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadRecoveryCopy', actions: ['dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:BatchGetItem'], resources: [recoveryTables] }));
     syncRole.addToPolicy(new iam.PolicyStatement({ sid: 'RepairLiveTable', actions: ['dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], resources: [table.tableArn] }));
@@ -238,12 +238,6 @@ export class TableRecoveryStateMachine extends Construct {
     this.stateMachine = distributedMapStateMachine(this, definition, this.syncFunction, [
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.controlFunction.node.defaultChild as CfnResource)}.Arn>:*]`, reason: 'Invoking the control function by any version or alias (CDK grant).' },
     ]);
-  }
-
-  private logGroup(id: string): logs.LogGroup {
-    const group = new logs.LogGroup(this, id, { retention: logs.RetentionDays.ONE_YEAR });
-    acknowledge(group, { id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: 'The log holds table names, segment numbers and counts, never items; CloudWatch Logs encrypts it at rest.' });
-    return group;
   }
 
   private logicalId(table: dynamodb.ITable): string {

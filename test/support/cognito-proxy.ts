@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { countCalls, forwardedHeaders, listenOnLoopback, readBody } from './http';
+import { type CallRecorder, callRecorder, type FaultPlanOf, forwardedHeaders, listenOnLoopback, readBody } from './http';
 import type { LocalServer } from './servers';
 
 /**
@@ -33,22 +33,11 @@ interface PagedOperation {
 export type Fault = 'throttle' | 'server-error' | 'lost-response';
 
 /** Decides, per call, whether to inject a fault. `index` counts calls of that operation from 1. */
-export type FaultPlan = (call: { operation: string; index: number; total: number }) => Fault | undefined;
+export type FaultPlan = FaultPlanOf<Fault>;
 
-export interface CognitoPagingProxy extends LocalServer {
-  /** Calls received per operation, faulted ones included. */
-  readonly calls: Map<string, number>;
-  /** Faults answered per operation. */
-  readonly faults: Map<string, number>;
-  /** Sets (or clears) the fault plan. */
-  setFaults(plan: FaultPlan | undefined): void;
-  /** Runs before every call is answered (tests use it to interrupt a run at a chosen call). */
-  onCall(listener: ((operation: string, total: number) => void) | undefined): void;
+export interface CognitoPagingProxy extends LocalServer, CallRecorder<Fault> {
   /** Answers an operation cognito-local lacks, instead of forwarding it (undefined removes the handler). */
   handle(operation: string, handler: OperationHandler | undefined): void;
-  /** Total calls, or calls of the named operations. */
-  callCount(...operations: string[]): number;
-  resetCounts(): void;
 }
 
 /** Answers one call; a thrown error becomes a 400 with the error's name as its type. */
@@ -61,12 +50,8 @@ export function everyNth(n: number, fault: Fault, operations: string[] = []): Fa
 }
 
 export async function startCognitoPagingProxy(upstream: string): Promise<CognitoPagingProxy> {
-  const calls = new Map<string, number>();
-  const faults = new Map<string, number>();
-  let plan: FaultPlan | undefined;
+  const recorder = callRecorder<Fault>();
   const handlers = new Map<string, OperationHandler>();
-  let listener: ((operation: string, total: number) => void) | undefined;
-  let total = 0;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -78,13 +63,8 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
     const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.split('.').pop() ?? '';
-    const index = (calls.get(operation) ?? 0) + 1;
-    calls.set(operation, index);
-    total += 1;
-    listener?.(operation, total);
-    const fault = plan?.({ operation, index, total });
+    const fault = recorder.record(operation);
     if (fault) {
-      faults.set(operation, (faults.get(operation) ?? 0) + 1);
       if (fault === 'throttle') {
         send(res, 400, { __type: 'TooManyRequestsException', message: 'Rate exceeded' });
       } else if (fault === 'lost-response') {
@@ -161,23 +141,10 @@ export async function startCognitoPagingProxy(upstream: string): Promise<Cognito
   const listening = await listenOnLoopback(server);
   return {
     ...listening,
-    calls,
-    faults,
-    setFaults: (next) => {
-      plan = next;
-    },
+    ...recorder,
     handle: (operation, handler) => {
       if (handler) handlers.set(operation, handler);
       else handlers.delete(operation);
-    },
-    onCall: (next) => {
-      listener = next;
-    },
-    callCount: (...operations) => countCalls(calls, operations),
-    resetCounts: () => {
-      calls.clear();
-      faults.clear();
-      total = 0;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type CallObserver, countCalls, forwardedHeaders, listenOnLoopback, readBody } from './http';
+import { type CallRecorder, callRecorder, type FaultPlanOf, forwardedHeaders, listenOnLoopback, readBody } from './http';
 import type { LocalServer } from './servers';
 
 /**
@@ -10,15 +10,11 @@ import type { LocalServer } from './servers';
  */
 export type DynamoFault = 'throttle' | 'unprocessed' | 'server-error' | 'lost-response';
 
-export type DynamoFaultPlan = (call: { operation: string; index: number; total: number }) => DynamoFault | undefined;
+export type DynamoFaultPlan = FaultPlanOf<DynamoFault>;
 
-export interface DynamoProxy extends LocalServer, CallObserver {
-  readonly calls: Map<string, number>;
-  readonly faults: Map<string, number>;
+export interface DynamoProxy extends LocalServer, CallRecorder<DynamoFault> {
   /** Items (or keys) held back as unprocessed, in total. */
   readonly withheldItems: () => number;
-  setFaults(plan: DynamoFaultPlan | undefined): void;
-  callCount(...operations: string[]): number;
 }
 
 /** Every `n`th call of the named operations (all when none) gets `fault`. */
@@ -34,11 +30,7 @@ export function firstOf(...plans: DynamoFaultPlan[]): DynamoFaultPlan {
 const JSON_TYPE = 'application/x-amz-json-1.0';
 
 export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
-  const calls = new Map<string, number>();
-  const faults = new Map<string, number>();
-  let plan: DynamoFaultPlan | undefined;
-  let listener: ((operation: string, total: number) => void) | undefined;
-  let total = 0;
+  const recorder = callRecorder<DynamoFault>();
   let withheld = 0;
 
   const server = createServer((req, res) => {
@@ -48,12 +40,7 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-    const index = (calls.get(operation) ?? 0) + 1;
-    calls.set(operation, index);
-    total += 1;
-    listener?.(operation, total);
-    const fault = plan?.({ operation, index, total });
-    if (fault) faults.set(operation, (faults.get(operation) ?? 0) + 1);
+    const fault = recorder.record(operation);
     if (fault === 'throttle') {
       return send(res, 400, { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'The level of configured provisioned throughput for the table was exceeded.' });
     }
@@ -110,20 +97,10 @@ export async function startDynamoProxy(upstream: string): Promise<DynamoProxy> {
   const listening = await listenOnLoopback(server);
   return {
     ...listening,
-    calls,
-    faults,
+    ...recorder,
     withheldItems: () => withheld,
-    setFaults: (next) => {
-      plan = next;
-    },
-    onCall: (next) => {
-      listener = next;
-    },
-    callCount: (...operations) => countCalls(calls, operations),
     resetCounts: () => {
-      calls.clear();
-      faults.clear();
-      total = 0;
+      recorder.resetCounts();
       withheld = 0;
     },
   };

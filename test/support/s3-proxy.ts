@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type CallObserver, countCalls, listenOnLoopback } from './http';
+import { type CallRecorder, callRecorder, type FaultPlanOf, listenOnLoopback } from './http';
 import type { LocalServer } from './servers';
 
 /**
@@ -8,14 +8,9 @@ import type { LocalServer } from './servers';
  * pass through untouched, Host header included, so s3rver's signature check still holds.
  */
 export type S3Fault = 'slow-down' | 'server-error' | 'lost-response';
-export type S3FaultPlan = (call: { operation: string; index: number; total: number }) => S3Fault | undefined;
+export type S3FaultPlan = FaultPlanOf<S3Fault>;
 
-export interface S3Proxy extends LocalServer, CallObserver {
-  readonly calls: Map<string, number>;
-  readonly faults: Map<string, number>;
-  setFaults(plan: S3FaultPlan | undefined): void;
-  callCount(...operations: string[]): number;
-}
+export interface S3Proxy extends LocalServer, CallRecorder<S3Fault> {}
 
 /** The S3 operation a path-style request is. */
 export function s3Operation(req: IncomingMessage): string {
@@ -33,20 +28,10 @@ export function s3Operation(req: IncomingMessage): string {
 
 export async function startS3Proxy(upstream: string): Promise<S3Proxy> {
   const target = new URL(upstream);
-  const calls = new Map<string, number>();
-  const faults = new Map<string, number>();
-  let plan: S3FaultPlan | undefined;
-  let listener: ((operation: string, total: number) => void) | undefined;
-  let total = 0;
+  const recorder = callRecorder<S3Fault>();
 
   const server = createServer((req, res) => {
-    const operation = s3Operation(req);
-    const index = (calls.get(operation) ?? 0) + 1;
-    calls.set(operation, index);
-    total += 1;
-    listener?.(operation, total);
-    const fault = plan?.({ operation, index, total });
-    if (fault) faults.set(operation, (faults.get(operation) ?? 0) + 1);
+    const fault = recorder.record(s3Operation(req));
     if (fault && fault !== 'lost-response') req.resume();
     if (fault === 'slow-down') return sendError(res, 503, 'SlowDown', 'Please reduce your request rate.');
     if (fault === 'server-error') return sendError(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
@@ -71,23 +56,7 @@ export async function startS3Proxy(upstream: string): Promise<S3Proxy> {
   }
 
   const listening = await listenOnLoopback(server);
-  return {
-    ...listening,
-    calls,
-    faults,
-    setFaults: (next) => {
-      plan = next;
-    },
-    onCall: (next) => {
-      listener = next;
-    },
-    callCount: (...operations) => countCalls(calls, operations),
-    resetCounts: () => {
-      calls.clear();
-      faults.clear();
-      total = 0;
-    },
-  };
+  return { ...listening, ...recorder };
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
