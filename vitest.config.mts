@@ -1,6 +1,19 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+const source = (path: string) => resolve(import.meta.dirname, path);
+
 export default defineConfig({
+  resolve: {
+    // Tests, and the apps they synthesize, import the packages by name, as users do; here the names
+    // point at the source, so one test run covers a change without a rebuild. The consumer test
+    // covers the packed build, and the handler tests run the built bundles.
+    alias: [
+      { find: /^retention-kit\/policy$/, replacement: source('packages/retention-kit/src/policy/index.ts') },
+      { find: /^retention-kit$/, replacement: source('packages/retention-kit/src/index.ts') },
+      { find: /^retention-kit-cli$/, replacement: source('packages/retention-kit-cli/src/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Synthesizing CDK apps takes seconds; these limits catch hangs, not slowness.

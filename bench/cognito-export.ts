@@ -6,12 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COGNITO_DEFAULT_QUOTAS, quotaBoundSeconds } from '../src/runtime/cognito/quotas';
 import { tempDir } from '../test/support/apps';
 import { startCognitoPagingProxy } from '../test/support/cognito-proxy';
 import { startCognitoLocal } from '../test/support/servers';
 import { type Measured, measure, median } from './tools/measure';
 import { seedCognitoStore } from './tools/seed-cognito';
+import { COGNITO_DEFAULT_QUOTAS, quotaBoundSeconds } from 'retention-kit-cli';
 
 const USERS = Number(process.env.BENCH_USERS ?? 5_000);
 const GROUPS = 20;

@@ -9,15 +9,13 @@ import { join } from 'node:path';
 import { CreateUserPoolCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import AWS from 'aws-sdk';
 import { backupUsers } from 'cognito-backup-restore';
-import { exportUserPool } from '../src/runtime/cognito/exporter';
-import { COGNITO_DEFAULT_QUOTAS, restoreQuotaBoundSeconds } from '../src/runtime/cognito/quotas';
-import { FolderStore } from '../src/runtime/store';
 import { tempDir } from '../test/support/apps';
 import { startCognitoPagingProxy } from '../test/support/cognito-proxy';
 import { localCognitoClient, retryingCognitoClient } from '../test/support/cognito-seed';
 import { startCognitoLocal } from '../test/support/servers';
 import { type Measured, measure, median } from './tools/measure';
 import { seedCognitoStore } from './tools/seed-cognito';
+import { exportUserPool, COGNITO_DEFAULT_QUOTAS, restoreQuotaBoundSeconds, FolderStore } from 'retention-kit-cli';
 
 const USERS = Number(process.env.BENCH_USERS ?? 5_000);
 const GROUPS = 20;

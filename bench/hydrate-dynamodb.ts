@@ -6,13 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { putItems } from '../src/runtime/dynamodb/batch-writer';
-import { canonicalItem } from '../src/runtime/dynamodb/item';
-import { digestTable, scanSegment } from '../src/runtime/dynamodb/table-scan';
 import { startDynamoProxy } from '../test/support/dynamodb-proxy';
 import { createTable, sampleItem } from '../test/support/dynamodb-seed';
 import { localDynamoClient, startDynalite } from '../test/support/servers';
 import { type Measured, measure } from './tools/measure';
+import { putItems, canonicalItem, digestTable, scanSegment } from 'retention-kit-cli';
 
 const SIZES = (process.env.BENCH_ITEMS ?? '10000,100000').split(',').map(Number);
 const TOOLS = [

@@ -7,12 +7,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listObjects } from '../src/runtime/s3/listing';
 import { tempDir } from '../test/support/apps';
 import { startS3Proxy } from '../test/support/s3-proxy';
 import { createBucket, putObjects, sampleObjects } from '../test/support/s3-seed';
 import { LOCAL_CREDENTIALS, localS3Client, startS3rver } from '../test/support/servers';
 import { type Measured, measure } from './tools/measure';
+import { listObjects } from 'retention-kit-cli';
 
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 5_000);
 

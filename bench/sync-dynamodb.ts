@@ -8,13 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { putItems } from '../src/runtime/dynamodb/batch-writer';
-import type { Item } from '../src/runtime/dynamodb/item';
-import { digestTable } from '../src/runtime/dynamodb/table-scan';
 import { startDynamoProxy } from '../test/support/dynamodb-proxy';
 import { createTable, sampleItem } from '../test/support/dynamodb-seed';
 import { localDynamoClient, startDynalite } from '../test/support/servers';
 import { type Measured, measure } from './tools/measure';
+import { putItems, type Item, digestTable } from 'retention-kit-cli';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 100_000);
 /** Runs of each method; the report gives the median and the range (wall time varies by several seconds here). */

@@ -17,25 +17,14 @@ import { CopyObjectCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/clien
 import { DeleteUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { cdkJsonContext } from '../src/cli/cdk-json';
-import { parsePositiveInteger } from '../src/cli/options';
-import { parseRetentionPolicy } from '../src/policy/config';
-import { formatDuration } from '../src/policy/restore-testing';
-import { putItems } from '../src/runtime/dynamodb/batch-writer';
-import { hydrateTable } from '../src/runtime/dynamodb/hydrate-table';
-import { digestTable, forEachSegment, scanSegment } from '../src/runtime/dynamodb/table-scan';
-import { hydrateBucket } from '../src/runtime/s3/hydrate-bucket';
-import { listObjects } from '../src/runtime/s3/listing';
-import { copySource } from '../src/runtime/s3/copy-object';
-import { FolderStore, S3Store } from '../src/runtime/store';
-import { openExport } from '../src/runtime/cognito/export-reader';
-import { runExportJob } from '../src/runtime/cognito/export-job';
-import { restoreUserPool } from '../src/runtime/cognito/restorer';
+import { parseRetentionPolicy } from 'retention-kit/policy';
+import { formatDuration } from 'retention-kit/policy';
 import { tempDir } from '../test/support/apps';
 import { createPool, retryingCognitoClient, seedPool } from '../test/support/cognito-seed';
 import { createTable, seedTable } from '../test/support/dynamodb-seed';
 import { createBucket, putObjects, sampleObjects } from '../test/support/s3-seed';
 import { localDynamoClient, localS3Client, startCognitoLocal, startDynalite, startS3rver } from '../test/support/servers';
+import { cdkJsonContext, parsePositiveInteger, putItems, hydrateTable, digestTable, forEachSegment, scanSegment, hydrateBucket, listObjects, copySource, FolderStore, S3Store, openExport, runExportJob, restoreUserPool } from 'retention-kit-cli';
 
 const TABLES = ['ProviderTable', 'StaffUsersTable', 'CompactConfigurationTable', 'TransactionHistoryTable', 'DataEventTable'];
 const POOLS = ['StaffUsers', 'ProviderUsers'];

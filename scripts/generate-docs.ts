@@ -1,11 +1,20 @@
-/** Writes the generated documents (`npm run docs`). */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** Writes the generated documents (`npm run docs`) from the reference apps' configuration. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { generatedDocuments } from '../src/docs/generated';
+import { cdkJsonContext, generatedDocuments } from 'retention-kit-cli';
 
 const root = join(__dirname, '..');
-for (const [file, content] of Object.entries(generatedDocuments())) {
-  mkdirSync(dirname(join(root, file)), { recursive: true });
-  writeFileSync(join(root, file), content);
-  process.stdout.write(`wrote ${file}\n`);
+
+/** The sources of the repository's documents: the reference app's cdk.json and the backup account's example context. */
+export const referenceDocumentSources = () => ({
+  environmentContext: cdkJsonContext(join(root, 'apps/reference')),
+  backupAccountContext: JSON.parse(readFileSync(join(root, 'apps/backup-account/cdk.context.example.json'), 'utf8')) as Record<string, unknown>,
+});
+
+if (require.main === module) {
+  for (const [file, content] of Object.entries(generatedDocuments(referenceDocumentSources()))) {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), content);
+    process.stdout.write(`wrote ${file}\n`);
+  }
 }

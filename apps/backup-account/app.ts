@@ -1,5 +1,5 @@
 import { App, type AppProps } from 'aws-cdk-lib';
-import { BackupAccountStack } from '../../src/stacks/backup-account-stack';
+import { BackupAccountStack } from 'retention-kit';
 
 /** The backup account app: one stack, deployed in the backup account and Region named by its context. */
 export function createBackupAccountApp(props: AppProps = {}): App {

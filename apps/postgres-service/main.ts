@@ -1,4 +1,4 @@
-import { runApp } from '../../src/cli/run-app';
+import { runApp } from 'retention-kit-cli';
 import { createPostgresServiceApp } from './app';
 
 runApp(() => createPostgresServiceApp().synth());

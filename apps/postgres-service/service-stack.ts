@@ -1,15 +1,17 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { Construct } from 'constructs';
-import { accessLogsBucket } from '../../src/constructs/access-logs';
-import { acknowledge } from '../../src/constructs/nag';
-import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
-import { exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
+import type { Construct, IConstruct } from 'constructs';
+import { CredentialRotation, Retention } from 'retention-kit';
+
+/** Accepts a cdk-nag finding on purpose, with the reason why. */
+const acknowledge = (scope: IConstruct, ...acknowledgements: { id: string; reason: string }[]) => {
+  for (const acknowledgement of acknowledgements) Validations.of(scope).acknowledge(acknowledgement);
+};
 
 const NIST = 'NIST.800.53.R5::NIST.800.53.R5-';
 
@@ -54,14 +56,26 @@ export class ServiceStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
       reason: 'The AWS-maintained policy for RDS enhanced monitoring, on a role only monitoring.rds.amazonaws.com can assume.',
     });
-    protect(this.cluster, 'postgres_data', { database: { backupWindow: '03:00-04:00', maintenanceWindow: 'sun:05:00-sun:06:00' } });
-    rotateDatabaseCredentials(this.cluster, vpc, { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    Retention.of(this.cluster).protect('postgres_data', { database: { backupWindow: '03:00-04:00', maintenanceWindow: 'sun:05:00-sun:06:00' } });
+    CredentialRotation.rotateDatabase(this.cluster, vpc, { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
     for (const id of ['EC2RestrictedSSH', 'EC2RestrictedCommonPorts']) {
       acknowledge(this.cluster.connections.securityGroups[0], { id: `${NIST}${id}`, reason: 'The only ingress is from the credential rotation function\'s security group, on the database port.' });
     }
 
-    const accessLogs = accessLogsBucket(this, 'AccessLogs', 'the site and audit-log buckets');
-    exclude(accessLogs, 'server access logs of the site and audit-log buckets: operational records kept 400 days by lifecycle');
+    // S3 server access logging delivers only to SSE-S3 buckets.
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    acknowledge(
+      accessLogs,
+      { id: `${NIST}S3BucketReplicationEnabled`, reason: 'Server access logs of the site and audit-log buckets: operational records kept by lifecycle, not replicated.' },
+      { id: `${NIST}S3DefaultEncryptionKMS`, reason: 'S3 server access logging delivers only to buckets encrypted with SSE-S3.' },
+    );
+    Retention.of(accessLogs).exclude('server access logs of the site and audit-log buckets: operational records kept 400 days by lifecycle');
 
     const bucket = (name: string) =>
       new s3.Bucket(this, name, {
@@ -73,7 +87,7 @@ export class ServiceStack extends Stack {
         serverAccessLogsPrefix: `${name}/`,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-    protect(bucket('SiteBucket'), 'document_storage');
-    protect(bucket('AuditLogBucket'), 'audit_logs');
+    Retention.of(bucket('SiteBucket')).protect('document_storage');
+    Retention.of(bucket('AuditLogBucket')).protect('audit_logs');
   }
 }

@@ -1,6 +1,5 @@
 import { App, type AppProps } from 'aws-cdk-lib';
-import { environmentFromContext } from '../../src/constructs/context';
-import { BackupInfrastructureStack } from '../../src/stacks/backup-infrastructure-stack';
+import { BackupInfrastructureStack, RetentionContext } from 'retention-kit';
 import { PersistentStack } from './persistent-stack';
 
 /**
@@ -10,7 +9,7 @@ import { PersistentStack } from './persistent-stack';
  */
 export function createReferenceApp(props: AppProps = {}): App {
   const app = new App(props);
-  const env = environmentFromContext(app);
+  const env = RetentionContext.environment(app);
   new BackupInfrastructureStack(app, 'BackupInfrastructure', { env });
   new PersistentStack(app, 'Persistent', { env });
   return app;

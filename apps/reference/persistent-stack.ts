@@ -8,13 +8,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { CognitoUserPoolExport } from '../../src/constructs/cognito-user-pool-export';
-import { BucketHydrationStateMachine } from '../../src/constructs/bucket-hydration-state-machine';
-import { HydrationStateMachine } from '../../src/constructs/hydration-state-machine';
-import { RestoreTestResource, RestoreTesting } from '../../src/constructs/restore-testing';
-import { RecoveryBackup, TableRecoveryStateMachine } from '../../src/constructs/table-recovery-state-machine';
-import { rotateDatabaseCredentials } from '../../src/constructs/secrets';
-import { BackupInfrastructureStack, exclude, protect } from '../../src/stacks/backup-infrastructure-stack';
+import {
+  BackupInfrastructureStack,
+  BucketHydrationStateMachine,
+  CognitoUserPoolExport,
+  CredentialRotation,
+  HydrationStateMachine,
+  RecoveryBackup,
+  RestoreTestResource,
+  RestoreTesting,
+  Retention,
+  TableRecoveryStateMachine,
+} from 'retention-kit';
 
 /**
  * The data of an environment shaped like the reference plan's: each stateful resource says, where it
@@ -45,19 +50,19 @@ export class PersistentStack extends Stack {
         removalPolicy: RemovalPolicy.RETAIN,
       }));
 
-    protect(table('ProviderTable'), 'critical_data');
+    Retention.of(table('ProviderTable')).protect('critical_data');
 
     // The SSN table is read one item at a time by the API's role; only the recovery tooling may scan it.
     this.apiRole = new iam.Role(this, 'ProviderApiRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Provider API handlers' });
     this.recoveryRole = new iam.Role(this, 'RecoveryRole', { assumedBy: new iam.AccountRootPrincipal(), description: 'Disaster-recovery tooling (hydration, in-place recovery)' });
     const ssnKey = new kms.Key(this, 'SSNTableKey', { enableKeyRotation: true, description: 'Encrypts the SSN table' });
-    protect(table('SSNTable', ssnKey), 'ssn_data', {
+    Retention.of(table('SSNTable', ssnKey)).protect('ssn_data', {
       sensitiveTable: { appRoleArns: [this.apiRole.roleArn], recoveryRoleArns: [this.recoveryRole.roleArn] },
     });
-    protect(table('StaffUsersTable'), 'critical_data');
-    protect(table('CompactConfigurationTable'), 'configuration_data');
-    protect(table('TransactionHistoryTable'), 'critical_data');
-    protect(table('DataEventTable'), 'critical_data');
+    Retention.of(table('StaffUsersTable')).protect('critical_data');
+    Retention.of(table('CompactConfigurationTable')).protect('configuration_data');
+    Retention.of(table('TransactionHistoryTable')).protect('critical_data');
+    Retention.of(table('DataEventTable')).protect('critical_data');
 
     // When this deployment is the cold standby, its tables are filled from restored copies
     // (restored-*) by this state machine. The SSN table is left to the recovery role.
@@ -81,7 +86,7 @@ export class PersistentStack extends Stack {
       enforceSSL: true,
       lifecycleRules: [{ expiration: Duration.days(400) }],
     });
-    exclude(accessLogs, 'server access logs of the buckets below: operational records, kept 400 days by lifecycle, not application data');
+    Retention.of(accessLogs).exclude('server access logs of the buckets below: operational records, kept 400 days by lifecycle, not application data');
 
     // Protected buckets get versioning and their noncurrent-version lifecycle from protect().
     const bucket = (name: string) =>
@@ -95,10 +100,10 @@ export class PersistentStack extends Stack {
       });
 
     const providerUsersBucket = bucket('ProviderUsersBucket');
-    protect(providerUsersBucket, 'document_storage');
+    Retention.of(providerUsersBucket).protect('document_storage');
     this.bucketHydration = new BucketHydrationStateMachine(this, 'BucketHydration', { targets: [providerUsersBucket] });
-    exclude(bucket('BulkUploadsBucket'), 'transitory: bulk upload files are processed into the provider table within minutes, then deleted');
-    exclude(bucket('TransactionReportsBucket'), 'derived reports, regenerated from the transaction history table');
+    Retention.of(bucket('BulkUploadsBucket')).exclude('transitory: bulk upload files are processed into the provider table within minutes, then deleted');
+    Retention.of(bucket('TransactionReportsBucket')).exclude('derived reports, regenerated from the transaction history table');
 
     // The licensing database: Aurora PostgreSQL, kept like the records it holds, with point-in-time restore.
     const vpc = new ec2.Vpc(this, 'Vpc', {
@@ -118,8 +123,8 @@ export class PersistentStack extends Stack {
       port: 5433,
       removalPolicy: RemovalPolicy.SNAPSHOT,
     });
-    protect(database, 'relational_data');
-    rotateDatabaseCredentials(database, vpc);
+    Retention.of(database).protect('relational_data');
+    CredentialRotation.rotateDatabase(database, vpc);
 
     const userPool = (name: string) =>
       new cognito.UserPool(this, name, {
@@ -135,14 +140,12 @@ export class PersistentStack extends Stack {
     // Cognito has no AWS Backup support: both pools are exported daily to a bucket kept as export_data.
     this.userPoolExport = new CognitoUserPoolExport(this, 'UserPoolExport', {
       userPools: [userPool('StaffUsers'), userPool('ProviderUsers')],
-      backup: BackupInfrastructureStack.find(this),
     });
 
     // Weekly restore tests prove each category's RTO. ssn_data is left out: its vault denies every
     // restore (break-glass only). The database restores into its own subnet group and security group.
     const subnetGroup = database.node.findChild('Subnets') as rds.SubnetGroup;
     this.restoreTesting = new RestoreTesting(this, 'RestoreTesting', {
-      backup: BackupInfrastructureStack.find(this),
       resources: [
         RestoreTestResource.fromTable(this.tables.ProviderTable, 'critical_data'),
         RestoreTestResource.fromTable(this.tables.CompactConfigurationTable, 'configuration_data'),

@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import AWS from 'aws-sdk';
 import { backupUsers } from 'cognito-backup-restore';
-import { limitToQuotas } from '../../src/runtime/cognito/client';
-import { runExportJob } from '../../src/runtime/cognito/export-job';
-import { FolderStore } from '../../src/runtime/store';
+import { limitToQuotas, runExportJob, FolderStore } from 'retention-kit-cli';
 
 const [tool, target, poolId, outDir] = process.argv.slice(2);
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -7,13 +7,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { deleteItems } from '../../src/runtime/dynamodb/batch-writer';
-import { hydrateTable } from '../../src/runtime/dynamodb/hydrate-table';
-import { keyOf } from '../../src/runtime/dynamodb/item';
-import { forEachSegment, scanSegment } from '../../src/runtime/dynamodb/table-scan';
-import { hydrateBucket } from '../../src/runtime/s3/hydrate-bucket';
-import { FolderStore } from '../../src/runtime/store';
 import { tempDir } from '../../test/support/apps';
+import { deleteItems, hydrateTable, keyOf, forEachSegment, scanSegment, hydrateBucket, FolderStore } from 'retention-kit-cli';
 
 const [kind, tool, endpoint, source, target] = process.argv.slice(2);
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

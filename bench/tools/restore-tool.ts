@@ -8,11 +8,8 @@ import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import AWS from 'aws-sdk';
-import { limitToQuotas } from '../../src/runtime/cognito/client';
-import { openExport } from '../../src/runtime/cognito/export-reader';
-import { restoreUserPool } from '../../src/runtime/cognito/restorer';
-import { FolderStore } from '../../src/runtime/store';
 import { tempDir } from '../../test/support/apps';
+import { limitToQuotas, openExport, restoreUserPool, FolderStore } from 'retention-kit-cli';
 
 const [tool, endpoint, targetPool, input] = process.argv.slice(2);
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openExport, verifyExport } from '../../src/runtime/cognito/export-reader';
-import { FolderStore, S3Store } from '../../src/runtime/store';
+import { openExport, verifyExport } from '../../packages/retention-kit-cli/src/runtime/cognito/export-reader';
+import { FolderStore, S3Store } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { runCli } from '../support/cli';
 import { type CognitoPagingProxy, startCognitoPagingProxy } from '../support/cognito-proxy';

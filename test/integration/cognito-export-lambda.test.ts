@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../src/lambdas/cognito-export';
-import type { CognitoExportState } from '../../src/policy/cognito-export';
-import { openExport, verifyExport } from '../../src/runtime/cognito/export-reader';
-import { S3Store } from '../../src/runtime/store';
+import type { CognitoExportState } from 'retention-kit/policy';
+import { builtHandler } from '../support/handlers';
+import { openExport, verifyExport } from '../../packages/retention-kit-cli/src/runtime/cognito/export-reader';
+import { S3Store } from '../../packages/retention-kit-cli/src/runtime/store';
 import { type CognitoPagingProxy, startCognitoPagingProxy } from '../support/cognito-proxy';
 import { localCognitoClient, seedPool, serverState } from '../support/cognito-seed';
 import { type CognitoLocal, LOCAL_CREDENTIALS, type S3Local, localS3Client, startCognitoLocal, startS3rver } from '../support/servers';
@@ -29,7 +29,7 @@ describe('the export Lambda handler, looped as the state machine loops it (cogni
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: proxy.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       S3_PATH_STYLE: 'true',
-      USER_POOL_IDS: pools.join(','),
+      USER_POOL_IDS: JSON.stringify(pools),
       EXPORT_BUCKET: 'export-bucket',
       EXPORT_PREFIX: 'cognito',
       HANDOVER_MS: '90000',
@@ -44,6 +44,7 @@ describe('the export Lambda handler, looped as the state machine loops it (cogni
   });
 
   it('hands over before its time runs out and finishes both pools across invocations, complete and verified', async () => {
+    const handler = builtHandler('cognito-export');
     let state: CognitoExportState = { status: 'continue', completed: [], failed: [] };
     let invocations = 0;
     while (state.status === 'continue' && invocations < 20) {

@@ -1,9 +1,9 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userRecord } from '../../src/runtime/cognito/export-format';
-import { openExport, readGroups, readMemberships, readPool, readUsers, verifyExport } from '../../src/runtime/cognito/export-reader';
-import { CognitoExportError, exportUserPool } from '../../src/runtime/cognito/exporter';
-import { FolderStore, type ObjectStore, S3Store } from '../../src/runtime/store';
+import { userRecord } from '../../packages/retention-kit-cli/src/runtime/cognito/export-format';
+import { openExport, readGroups, readMemberships, readPool, readUsers, verifyExport } from '../../packages/retention-kit-cli/src/runtime/cognito/export-reader';
+import { CognitoExportError, exportUserPool } from '../../packages/retention-kit-cli/src/runtime/cognito/exporter';
+import { FolderStore, type ObjectStore, S3Store } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { type CognitoPagingProxy, startCognitoPagingProxy } from '../support/cognito-proxy';
 import { localCognitoClient, retryingCognitoClient, seedPool, serverState } from '../support/cognito-seed';

@@ -1,6 +1,6 @@
 import { AdminUpdateUserAttributesCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FolderStore } from '../../src/runtime/store';
+import { FolderStore } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { runCli } from '../support/cli';
 import { type CognitoPagingProxy, startCognitoPagingProxy } from '../support/cognito-proxy';

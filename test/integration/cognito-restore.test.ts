@@ -1,11 +1,11 @@
 import { AdminUpdateUserAttributesCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserRecord } from '../../src/runtime/cognito/export-format';
-import { type ExportRun, openExport, readGroups, readMemberships, readUsers } from '../../src/runtime/cognito/export-reader';
-import { exportUserPool } from '../../src/runtime/cognito/exporter';
-import { FIELDS_THAT_DO_NOT_SURVIVE } from '../../src/runtime/cognito/restore-model';
-import { RestoreRefusedError, type RestoreSummary, restoreUserPool } from '../../src/runtime/cognito/restorer';
-import { FolderStore } from '../../src/runtime/store';
+import type { UserRecord } from '../../packages/retention-kit-cli/src/runtime/cognito/export-format';
+import { type ExportRun, openExport, readGroups, readMemberships, readUsers } from '../../packages/retention-kit-cli/src/runtime/cognito/export-reader';
+import { exportUserPool } from '../../packages/retention-kit-cli/src/runtime/cognito/exporter';
+import { FIELDS_THAT_DO_NOT_SURVIVE } from '../../packages/retention-kit-cli/src/runtime/cognito/restore-model';
+import { RestoreRefusedError, type RestoreSummary, restoreUserPool } from '../../packages/retention-kit-cli/src/runtime/cognito/restorer';
+import { FolderStore } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { emulateImportJobs } from '../support/cognito-import-emulation';
 import { type CognitoPagingProxy, everyNth, startCognitoPagingProxy } from '../support/cognito-proxy';

@@ -1,8 +1,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../src/lambdas/hydrate-bucket';
-import type { ItemReaderObject } from '../../src/runtime/s3/hydrate-batches';
-import { listObjects } from '../../src/runtime/s3/listing';
+import { builtHandler, type Handler } from '../support/handlers';
+import type { ItemReaderObject } from '../../packages/retention-kit-cli/src/runtime/s3/hydrate-batches';
+import { listObjects } from '../../packages/retention-kit-cli/src/runtime/s3/listing';
 import { createBucket, putObjects, sampleObjects } from '../support/s3-seed';
 import { localS3Client, type S3Local, startS3rver } from '../support/servers';
 
@@ -14,6 +14,7 @@ import { localS3Client, type S3Local, startS3rver } from '../support/servers';
 describe('bucket hydration worker batches (the state machine order, driven by the test; buckets on s3rver)', () => {
   let s3: S3Local;
   const objects = sampleObjects(450);
+  let handler: Handler;
 
   beforeAll(async () => {
     s3 = await startS3rver(['restored-documents']);
@@ -23,6 +24,7 @@ describe('bucket hydration worker batches (the state machine order, driven by th
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     await putObjects(localS3Client(s3.endpoint), 'restored-documents', objects);
     await createBucket(localS3Client(s3.endpoint), 'documents');
+    handler = builtHandler('hydrate-bucket');
   });
 
   afterAll(async () => {

@@ -1,8 +1,8 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestTable } from '../../src/runtime/dynamodb/table-scan';
-import { HydrateRefusedError, hydrateTable } from '../../src/runtime/dynamodb/hydrate-table';
-import { FolderStore } from '../../src/runtime/store';
+import { digestTable } from '../../packages/retention-kit-cli/src/runtime/dynamodb/table-scan';
+import { HydrateRefusedError, hydrateTable } from '../../packages/retention-kit-cli/src/runtime/dynamodb/hydrate-table';
+import { FolderStore } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { runCli } from '../support/cli';
 import { type DynamoProxy, everyNthCall, firstOf, startDynamoProxy } from '../support/dynamodb-proxy';

@@ -1,8 +1,8 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hydrateBucket } from '../../src/runtime/s3/hydrate-bucket';
-import { listObjects } from '../../src/runtime/s3/listing';
-import { FolderStore } from '../../src/runtime/store';
+import { hydrateBucket } from '../../packages/retention-kit-cli/src/runtime/s3/hydrate-bucket';
+import { listObjects } from '../../packages/retention-kit-cli/src/runtime/s3/listing';
+import { FolderStore } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { runCli } from '../support/cli';
 import { type S3Proxy, startS3Proxy } from '../support/s3-proxy';

@@ -1,8 +1,9 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler, type HydrateTableEvent } from '../../src/lambdas/hydrate-table';
-import type { HydrationPlan, HydrationVerdict, SegmentTask, SliceResult } from '../../src/runtime/dynamodb/hydrate-steps';
-import { digestTable } from '../../src/runtime/dynamodb/table-scan';
+import type { HydrateTableEvent } from '../../packages/retention-kit-cli/src/lambdas/hydrate-table';
+import { builtHandler } from '../support/handlers';
+import type { HydrationPlan, HydrationVerdict, SegmentTask, SliceResult } from '../../packages/retention-kit-cli/src/runtime/dynamodb/hydrate-steps';
+import { digestTable } from '../../packages/retention-kit-cli/src/runtime/dynamodb/table-scan';
 import { createTable, seedTable } from '../support/dynamodb-seed';
 import { type LocalServer, localDynamoClient, startDynaliteForHandlers } from '../support/servers';
 
@@ -30,6 +31,7 @@ describe('hydration worker steps (the state machine order, driven by the test; t
   });
 
   async function execute(job: { source: string; target: string; segments?: number; overwrite?: boolean }) {
+    const handler = builtHandler('hydrate-table');
     const invoke = <T>(event: HydrateTableEvent, remainingMs = 900_000) => handler(event, { getRemainingTimeInMillis: () => remainingMs }) as Promise<T>;
     const plan = await invoke<HydrationPlan>({ step: 'plan', job });
     const items = plan.segments.map(({ segment }): SegmentTask => ({ source: plan.source, target: plan.target, totalSegments: plan.totalSegments, maxWriteUnitsPerSegment: plan.maxWriteUnitsPerSegment, segment }));

@@ -1,10 +1,11 @@
 import { DeleteItemCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler, type RecoverSyncEvent } from '../../src/lambdas/recover-sync';
-import type { SegmentTask, SliceResult } from '../../src/runtime/dynamodb/hydrate-steps';
-import { planRecovery, type RecoveryVerdict } from '../../src/runtime/dynamodb/recover-steps';
-import { digestTable } from '../../src/runtime/dynamodb/table-scan';
+import type { RecoverSyncEvent } from '../../packages/retention-kit-cli/src/lambdas/recover-sync';
+import { builtHandler } from '../support/handlers';
+import type { SegmentTask, SliceResult } from '../../packages/retention-kit-cli/src/runtime/dynamodb/hydrate-steps';
+import { planRecovery, type RecoveryVerdict } from '../../packages/retention-kit-cli/src/runtime/dynamodb/recover-steps';
+import { digestTable } from '../../packages/retention-kit-cli/src/runtime/dynamodb/table-scan';
 import { createTable, sampleItem, seedTable } from '../support/dynamodb-seed';
 import { type LocalServer, localDynamoClient, startDynaliteForHandlers } from '../support/servers';
 
@@ -48,6 +49,7 @@ describe('recovery sync function steps (the state machine order, driven by the t
     expect(plan.tasks).toHaveLength(6);
     expect(plan.keyNames).toEqual(['pk', 'sk']);
 
+    const handler = builtHandler('recover-sync');
     const invoke = <T>(event: RecoverSyncEvent, remainingMs = 900_000) => handler(event, { getRemainingTimeInMillis: () => remainingMs }) as Promise<T>;
     let slices = 0;
     const run = async (step: 'sync' | 'checksum', task: SegmentTask) => {

@@ -13,10 +13,10 @@ import {
 import { DeleteFunctionConcurrencyCommand, GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatRecovery } from '../../src/runtime/dynamodb/recover-summary';
-import { RecoverRefusedError, recoverTable, type RecoverTableOptions } from '../../src/runtime/dynamodb/recover-table';
-import { digestTable } from '../../src/runtime/dynamodb/table-scan';
-import { FolderStore } from '../../src/runtime/store';
+import { formatRecovery } from '../../packages/retention-kit-cli/src/runtime/dynamodb/recover-summary';
+import { RecoverRefusedError, recoverTable, type RecoverTableOptions } from '../../packages/retention-kit-cli/src/runtime/dynamodb/recover-table';
+import { digestTable } from '../../packages/retention-kit-cli/src/runtime/dynamodb/table-scan';
+import { FolderStore } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { createTable, sampleItem, seedTable } from '../support/dynamodb-seed';
 import { type LocalServer, localDynamoClient, startDynalite } from '../support/servers';

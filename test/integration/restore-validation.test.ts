@@ -2,7 +2,7 @@ import { BackupClient, DescribeRestoreJobCommand, PutRestoreValidationResultComm
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { validateRestoreJob } from '../../src/runtime/restore-validation';
+import { validateRestoreJob } from '../../packages/retention-kit-cli/src/runtime/restore-validation';
 import { createTable, seedTable } from '../support/dynamodb-seed';
 import { createBucket, putObjects, sampleObjects } from '../support/s3-seed';
 import { type LocalServer, localDynamoClient, localS3Client, type S3Local, startDynalite, startS3rver } from '../support/servers';

@@ -1,9 +1,9 @@
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hydrateTable } from '../../src/runtime/dynamodb/hydrate-table';
-import type { Item } from '../../src/runtime/dynamodb/item';
-import { digestTable } from '../../src/runtime/dynamodb/table-scan';
-import { FolderStore } from '../../src/runtime/store';
+import { hydrateTable } from '../../packages/retention-kit-cli/src/runtime/dynamodb/hydrate-table';
+import type { Item } from '../../packages/retention-kit-cli/src/runtime/dynamodb/item';
+import { digestTable } from '../../packages/retention-kit-cli/src/runtime/dynamodb/table-scan';
+import { FolderStore } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { runCli } from '../support/cli';
 import { type DynamoProxy, everyNthCall, firstOf, startDynamoProxy } from '../support/dynamodb-proxy';

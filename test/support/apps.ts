@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { createReferenceApp } from '../../apps/reference/app';
-import { cdkJsonContext } from '../../src/cli/cdk-json';
+import { cdkJsonContext } from '../../packages/retention-kit-cli/src/runtime/cdk-json';
 import type { CfnTemplate, Deployment } from './cfn';
 
 export const REFERENCE_CONTEXT = cdkJsonContext(join(__dirname, '../../apps/reference'));

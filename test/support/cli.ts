@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CallObserver } from './http';
 import { LOCAL_CREDENTIALS } from './servers';
 
-export const CLI = join(__dirname, '..', '..', 'bin', 'retention.js');
+export const CLI = join(__dirname, '..', '..', 'packages', 'retention-kit-cli', 'bin', 'retention.js');
 
 export interface CliRun {
   code: number | null;

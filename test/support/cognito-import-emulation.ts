@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminCreateUserCommand, type CognitoIdentityProviderClient, DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { parseCsvLine } from '../../src/runtime/cognito/import-csv';
+import { parseCsvLine } from '../../packages/retention-kit-cli/src/runtime/cognito/import-csv';
 import type { CognitoPagingProxy } from './cognito-proxy';
 
 /** The standard columns of GetCSVHeader, as the Developer Guide lists them. */

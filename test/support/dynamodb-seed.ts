@@ -1,6 +1,6 @@
 import { type AttributeValue, CreateTableCommand, type DynamoDBClient, type KeySchemaElement, type ScalarAttributeType } from '@aws-sdk/client-dynamodb';
-import { putItems } from '../../src/runtime/dynamodb/batch-writer';
-import type { Item } from '../../src/runtime/dynamodb/item';
+import { putItems } from '../../packages/retention-kit-cli/src/runtime/dynamodb/batch-writer';
+import type { Item } from '../../packages/retention-kit-cli/src/runtime/dynamodb/item';
 
 export interface TableShape {
   readonly partitionKey?: { name: string; type: ScalarAttributeType };

@@ -4,7 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { BackupInfrastructureStack, exclude } from '../../src/stacks/backup-infrastructure-stack';
+import { BackupInfrastructureStack, Retention } from 'retention-kit';
 import { REFERENCE_CONTEXT, referenceApp, tempDir } from '../support/apps';
 
 interface ValidationReport {
@@ -52,7 +52,7 @@ describe('cdk-nag AwsSolutions', () => {
     const app = referenceApp();
     const persistent = app.node.findChild('Persistent');
     // A bucket without TLS enforcement or access logs, excluded so that only cdk-nag objects.
-    exclude(new Bucket(persistent, 'Careless'), 'a scratch bucket for this test only');
+    Retention.of(new Bucket(persistent, 'Careless')).exclude('a scratch bucket for this test only');
     expect(() => nagReport(app)).toThrow(/AwsSolutions-S10/);
   });
 });

@@ -5,9 +5,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { createPostgresServiceApp } from '../../apps/postgres-service/app';
-import { cdkJsonContext } from '../../src/cli/cdk-json';
-import { checkAssembly } from '../../src/report/check';
-import { protectionReport } from '../../src/report/protection-report';
+import { cdkJsonContext } from '../../packages/retention-kit-cli/src/runtime/cdk-json';
+import { checkAssembly } from '../../packages/retention-kit-cli/src/report/check';
+import { protectionReport } from '../../packages/retention-kit-cli/src/report/protection-report';
 import { tempDir } from '../support/apps';
 
 const CONTEXT = { ...cdkJsonContext(join(__dirname, '../../apps/postgres-service')), 'aws:cdk:enable-path-metadata': true };

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../apps/backup-account/app';
-import { PROTECTION_METADATA_KEY } from '../../src/policy';
-import { checkAssembly } from '../../src/report/check';
-import { protectionReport } from '../../src/report/protection-report';
+import { PROTECTION_METADATA_KEY } from 'retention-kit/policy';
+import { checkAssembly } from '../../packages/retention-kit-cli/src/report/check';
+import { protectionReport } from '../../packages/retention-kit-cli/src/report/protection-report';
 import { referenceApp, tempDir } from '../support/apps';
 
 const check = (dir: string) => checkAssembly(dir, protectionReport(dir));

@@ -5,14 +5,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli/main';
-import { formatMarkdown, formatTable } from '../../src/report/format';
-import { type ProtectionReport, protectionReport } from '../../src/report/protection-report';
+import { buildProgram } from '../../packages/retention-kit-cli/src/cli/main';
+import { formatMarkdown, formatTable } from '../../packages/retention-kit-cli/src/report/format';
+import { type ProtectionReport, protectionReport } from '../../packages/retention-kit-cli/src/report/protection-report';
 import { referenceApp, tempDir } from '../support/apps';
 
 const ROOT = join(__dirname, '../..');
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'packages/retention-kit-cli/src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('protection report', () => {
   let report: ProtectionReport;
@@ -78,7 +78,7 @@ describe('command line', () => {
   it('has --help for every command', () => {
     const program = buildProgram();
     expect(program.helpInformation()).toContain('Usage: retention');
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'cognito', 'doctor', 'hydrate', 'recover', 'reference', 'report', 'restore', 'review', 'status']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'cognito', 'doctor', 'hydrate', 'recover', 'report', 'restore', 'review', 'status']);
     for (const command of program.commands) {
       expect(command.helpInformation()).toContain(`Usage: retention ${command.name()}`);
       for (const sub of command.commands) expect(sub.helpInformation()).toContain(`Usage: retention ${command.name()} ${sub.name()}`);
@@ -87,15 +87,18 @@ describe('command line', () => {
   });
 
   it('runs as the package binary', () => {
-    const result = spawnSync(process.execPath, [join(ROOT, 'bin/retention.js'), '--help'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [join(ROOT, 'packages/retention-kit-cli/bin/retention.js'), '--help'], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('Usage: retention');
     expect(result.stdout).toContain('break-glass');
   });
 
-  it('`reference` (npm start) synthesizes the reference app offline, prints the report and writes it as JSON', () => {
+  it('`npm start` synthesizes the reference apps offline, prints the report and writes it as JSON', () => {
     const outdir = tempDir('start');
-    const result = cli(['reference', '--outdir', outdir], { AWS_ACCESS_KEY_ID: '', AWS_PROFILE: 'no-such-profile' });
+    const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'apps/synth.ts'), '--outdir', outdir], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_PROFILE: 'no-such-profile' },
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('18 stateful resources: 11 protected, 2 exported (no AWS Backup support; their export bucket is protected), 5 excluded with a reason, 0 unprotected');
     const json = JSON.parse(readFileSync(join(outdir, 'protection-report.json'), 'utf8')) as ProtectionReport;

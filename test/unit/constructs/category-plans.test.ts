@@ -7,8 +7,8 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AWS_BACKUP_QUOTAS, CategoryBackupPlans } from '../../../src/constructs/category-plans';
-import { BackupInfrastructureStack, exclude, protect } from '../../../src/stacks/backup-infrastructure-stack';
+import { AWS_BACKUP_QUOTAS, CategoryBackupPlans } from '../../../packages/retention-kit/src/constructs/category-plans';
+import { BackupInfrastructureStack, Retention } from 'retention-kit';
 import { type Deployment, resolve } from '../../support/cfn';
 import { REFERENCE_CONTEXT, referenceApp, synthError, synthesize, tempDir } from '../../support/apps';
 
@@ -118,11 +118,11 @@ describe('AWS Backup quotas', () => {
 
 describe('resource types', () => {
   it('selects EFS file systems, Aurora clusters and RDS instances by their ARNs', () => {
-    const { infra, data } = appWithInfrastructure();
-    infra.protect(new efs.CfnFileSystem(data, 'Files', { encrypted: true }), 'critical_data');
+    const { data } = appWithInfrastructure();
+    Retention.of(new efs.CfnFileSystem(data, 'Files', { encrypted: true })).protect('critical_data');
     const kmsKeyId = 'arn:aws:kms:us-east-1:111111111111:key/0f0e0d0c-0000-4000-8000-000000000000';
-    infra.protect(new rds.CfnDBCluster(data, 'Cluster', { engine: 'aurora-postgresql', storageEncrypted: true, kmsKeyId }), 'document_storage');
-    infra.protect(new rds.CfnDBInstance(data, 'Instance', { engine: 'postgres', dbInstanceClass: 'db.t4g.micro', storageEncrypted: true, kmsKeyId }), 'document_storage');
+    Retention.of(new rds.CfnDBCluster(data, 'Cluster', { engine: 'aurora-postgresql', storageEncrypted: true, kmsKeyId })).protect('document_storage');
+    Retention.of(new rds.CfnDBInstance(data, 'Instance', { engine: 'postgres', dbInstanceClass: 'db.t4g.micro', storageEncrypted: true, kmsKeyId })).protect('document_storage');
     const template = Template.fromStack(data);
     const selections = Object.values(template.findResources('AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection);
     const resources = Object.fromEntries(selections.map((s) => [s.SelectionName, s.Resources]));
@@ -136,10 +136,10 @@ describe('resource types', () => {
 
 describe('protected buckets keep their versions', () => {
   it('turns versioning on and expires noncurrent versions and delete markers after the category retention', () => {
-    const { infra, data } = appWithInfrastructure();
-    infra.protect(new s3.Bucket(data, 'Documents'), 'document_storage');
-    infra.protect(new s3.Bucket(data, 'Audit'), 'audit_logs');
-    infra.protect(new s3.CfnBucket(data, 'Raw'), 'document_storage');
+    const { data } = appWithInfrastructure();
+    Retention.of(new s3.Bucket(data, 'Documents')).protect('document_storage');
+    Retention.of(new s3.Bucket(data, 'Audit')).protect('audit_logs');
+    Retention.of(new s3.CfnBucket(data, 'Raw')).protect('document_storage');
     const buckets = Template.fromStack(data).findResources('AWS::S3::Bucket');
     const props = (prefix: string) => Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties;
     expect(props('Documents').VersioningConfiguration).toEqual({ Status: 'Enabled' });
@@ -159,14 +159,14 @@ describe('protected buckets keep their versions', () => {
 
 describe('protect and exclude refuse what AWS Backup cannot do', () => {
   it('fails synth with every pairing problem at once, each naming its resource', () => {
-    const { app, infra, data } = appWithInfrastructure();
+    const { app, data } = appWithInfrastructure();
     const suspended = new s3.Bucket(data, 'Unversioned');
     (suspended.node.defaultChild as s3.CfnBucket).versioningConfiguration = { status: 'Suspended' };
-    infra.protect(suspended, 'document_storage');
-    infra.protect(new s3.Bucket(data, 'ColdBucket', { versioned: true }), 'critical_data');
-    infra.protect(new s3.Bucket(data, 'SecretBucket', { versioned: true }), 'ssn_data');
-    infra.protect(table(data, 'Typo'), 'critcal_data');
-    infra.protect(new rds.CfnDBCluster(data, 'ColdCluster', { engine: 'aurora-postgresql', storageEncrypted: true, kmsKeyId: 'k' }), 'configuration_data');
+    Retention.of(suspended).protect('document_storage');
+    Retention.of(new s3.Bucket(data, 'ColdBucket', { versioned: true })).protect('critical_data');
+    Retention.of(new s3.Bucket(data, 'SecretBucket', { versioned: true })).protect('ssn_data');
+    Retention.of(table(data, 'Typo')).protect('critcal_data');
+    Retention.of(new rds.CfnDBCluster(data, 'ColdCluster', { engine: 'aurora-postgresql', storageEncrypted: true, kmsKeyId: 'k' })).protect('configuration_data');
     const message = synthError(app);
     expect(message).toContain("[Data/Unversioned/Resource] AWS Backup backs up only versioned S3 buckets, and this one's versioning is Suspended");
     expect(message).toContain('[Data/ColdBucket/Resource] category critical_data moves recovery points to cold storage after 30 days, which AWS Backup cannot do for the type S3 bucket');
@@ -176,24 +176,24 @@ describe('protect and exclude refuse what AWS Backup cannot do', () => {
   });
 
   it('refuses a Cognito user pool, saying what to do instead', () => {
-    const { infra, data } = appWithInfrastructure();
-    expect(() => infra.protect(new cognito.UserPool(data, 'Users'), 'critical_data')).toThrow(/Cognito has no AWS Backup support: export its users with CognitoUserPoolExport, or exclude it/);
+    const { data } = appWithInfrastructure();
+    expect(() => Retention.of(new cognito.UserPool(data, 'Users')).protect('critical_data')).toThrow(/Cognito has no AWS Backup support: export its users with CognitoUserPoolExport, or exclude it/);
   });
 
   it('refuses a resource that holds no data', () => {
-    const { infra, data } = appWithInfrastructure();
-    expect(() => infra.protect(new sns.Topic(data, 'Topic'), 'critical_data')).toThrow(/protect\(Data\/Topic\): AWS::SNS::Topic is not a stateful resource the toolkit knows/);
+    const { data } = appWithInfrastructure();
+    expect(() => Retention.of(new sns.Topic(data, 'Topic')).protect('critical_data')).toThrow(/protect\(Data\/Topic\): AWS::SNS::Topic is not a stateful resource the toolkit knows/);
   });
 
   it('refuses an exclusion without a written reason', () => {
     const { data } = appWithInfrastructure();
-    expect(() => exclude(table(data, 'T'), 'temp')).toThrow(/exclude\(Data\/T\): give a written reason of at least 10 characters/);
+    expect(() => Retention.of(table(data, 'T')).exclude('temp')).toThrow(/exclude\(Data\/T\): give a written reason of at least 10 characters/);
   });
 
   it('refuses to declare a resource twice', () => {
-    const { infra, data } = appWithInfrastructure();
+    const { data } = appWithInfrastructure();
     const t = table(data, 'T');
-    protect(t, 'critical_data');
-    expect(() => infra.exclude(t, 'regenerated from the other table')).toThrow(/exclude\(Data\/T\): already protected as critical_data/);
+    Retention.of(t).protect('critical_data');
+    expect(() => Retention.of(t).exclude('regenerated from the other table')).toThrow(/exclude\(Data\/T\): already protected as critical_data/);
   });
 });

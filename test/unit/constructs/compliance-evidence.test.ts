@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { complianceFrameworks, complianceQuotaProblems, parseRetentionPolicy } from '../../../src/policy';
+import { complianceFrameworks, complianceQuotaProblems, parseRetentionPolicy } from 'retention-kit/policy';
 import { type Deployment, resolve } from '../../support/cfn';
 import { REFERENCE_CONTEXT, referenceApp, synthesize } from '../../support/apps';
 

@@ -6,9 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { RetentionConfigError, parseRetentionPolicy, windowsOverlap } from '../../../src/policy';
-import { acknowledgeUnrotatedSecret, rotateDatabaseCredentials } from '../../../src/constructs/secrets';
-import { BackupInfrastructureStack } from '../../../src/stacks/backup-infrastructure-stack';
+import { RetentionConfigError, parseRetentionPolicy, windowsOverlap } from 'retention-kit/policy';
+import { BackupInfrastructureStack, CredentialRotation, Retention } from 'retention-kit';
 import { REFERENCE_CONTEXT, synthError, tempDir } from '../../support/apps';
 
 const POSTGRES_CATEGORY = { retention_days: 365, engine_backup_retention_days: 30, continuous_backup: true };
@@ -38,8 +37,8 @@ describe('protect() on PostgreSQL databases', () => {
   it('applies the category to an Aurora cluster: engine retention, windows, tags to snapshots, logs, and continuous backup in the plan', () => {
     const s = setup();
     const db = cluster(s);
-    s.infra.protect(db, 'postgres_data', { database: { backupWindow: '02:00-03:00', maintenanceWindow: 'sat:04:00-sat:05:00' } });
-    rotateDatabaseCredentials(db, s.vpc);
+    Retention.of(db).protect('postgres_data', { database: { backupWindow: '02:00-03:00', maintenanceWindow: 'sat:04:00-sat:05:00' } });
+    CredentialRotation.rotateDatabase(db, s.vpc);
     const t = Template.fromStack(s.data);
     t.hasResourceProperties('AWS::RDS::DBCluster', {
       BackupRetentionPeriod: 30,
@@ -64,8 +63,8 @@ describe('protect() on PostgreSQL databases', () => {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       storageEncryptionKey: s.key,
     });
-    s.infra.protect(instance, 'postgres_data');
-    rotateDatabaseCredentials(instance, s.vpc, { everyDays: 14 });
+    Retention.of(instance).protect('postgres_data');
+    CredentialRotation.rotateDatabase(instance, s.vpc, { automaticallyAfter: Duration.days(14) });
     const t = Template.fromStack(s.data);
     t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(14 days)' } });
     t.hasResourceProperties('AWS::RDS::DBInstance', {
@@ -82,8 +81,8 @@ describe('protect() on PostgreSQL databases', () => {
 
   it('refuses, with the reason, what the engine refuses', () => {
     const s = setup();
-    s.infra.protect(cluster(s, 'Overlapping'), 'postgres_data', { database: { backupWindow: '04:30-05:30', maintenanceWindow: 'sun:05:00-sun:06:00' } });
-    s.infra.protect(cluster(s, 'Plain', false), 'postgres_data');
+    Retention.of(cluster(s, 'Overlapping')).protect('postgres_data', { database: { backupWindow: '04:30-05:30', maintenanceWindow: 'sun:05:00-sun:06:00' } });
+    Retention.of(cluster(s, 'Plain', false)).protect('postgres_data');
     const retained = new rds.DatabaseCluster(s.data, 'Retained', {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
       writer: rds.ClusterInstance.serverlessV2('Writer'),
@@ -92,8 +91,8 @@ describe('protect() on PostgreSQL databases', () => {
       storageEncryptionKey: s.key,
       backup: { retention: Duration.days(7) },
     });
-    s.infra.protect(retained, 'postgres_data');
-    s.infra.protect(new dynamodb.Table(s.data, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } }), 'postgres_data');
+    Retention.of(retained).protect('postgres_data');
+    Retention.of(new dynamodb.Table(s.data, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } })).protect('postgres_data');
     const message = synthError(s.app);
     expect(message).toContain('[Db/Overlapping/Resource] backup window 04:30-05:30 overlaps maintenance window sun:05:00-sun:06:00, which RDS refuses');
     expect(message).toContain('[Db/Plain/Resource] storage must be encrypted with a customer-managed KMS key');
@@ -130,8 +129,8 @@ describe('database credentials', () => {
   it('rotates a database secret with hosted rotation every 30 days, and lets the rotation reach the database', () => {
     const s = setup();
     const db = cluster(s);
-    s.infra.protect(db, 'postgres_data');
-    rotateDatabaseCredentials(db, s.vpc);
+    Retention.of(db).protect('postgres_data');
+    CredentialRotation.rotateDatabase(db, s.vpc);
     const t = Template.fromStack(s.data);
     t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       HostedRotationLambda: Match.objectLike({ RotationType: 'PostgreSQLSingleUser' }),
@@ -144,7 +143,7 @@ describe('database credentials', () => {
     const s = setup();
     new secretsmanager.Secret(s.data, 'ApiKey');
     const skipped = new secretsmanager.Secret(s.data, 'Vendor');
-    acknowledgeUnrotatedSecret(skipped, 'issued by the vendor, who rotates it yearly by hand');
+    CredentialRotation.acknowledgeUnrotated(skipped, 'issued by the vendor, who rotates it yearly by hand');
     const message = synthError(s.app);
     expect(message).toContain('[Db/ApiKey/Resource] secret Db/ApiKey/Resource has no rotation');
     expect(message).not.toContain('Db/Vendor');

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RestoreTestResource, RestoreTesting } from '../../../src/constructs/restore-testing';
-import { BackupInfrastructureStack } from '../../../src/stacks/backup-infrastructure-stack';
+import { RestoreTestResource, RestoreTesting } from '../../../packages/retention-kit/src/constructs/restore-testing';
+import { BackupInfrastructureStack } from '../../../packages/retention-kit/src/stacks/backup-infrastructure-stack';
 import { REFERENCE_CONTEXT, referenceApp, synthesize } from '../../support/apps';
 import { type Deployment, resolve } from '../../support/cfn';
 import { matchesPattern } from '../../support/event-pattern';
@@ -125,8 +125,8 @@ describe('RestoreTesting validation', () => {
     const infrastructure = new BackupInfrastructureStack(app, 'Infra', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const stack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const table = new dynamodb.Table(stack, 'SSN', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    expect(() => new RestoreTesting(stack, 'Tests', { backup: infrastructure, resources: [RestoreTestResource.fromTable(table, 'ssn_data')], selectionWindowDays: 400, validationWindowHours: 0 })).toThrow(
-      /Data\/Tests: restore testing is not valid:\n {2}- selectionWindowDays must be a whole number from 1 to 365, got 400\n {2}- validationWindowHours must be a whole number from 1 to 168 .*got 0\n {2}- Data\/SSN: category "ssn_data" keeps its recovery points in the sensitive vault/,
+    expect(() => new RestoreTesting(stack, 'Tests', { backup: infrastructure, resources: [RestoreTestResource.fromTable(table, 'ssn_data')], selectionWindow: Duration.days(400), validationWindow: Duration.hours(0) })).toThrow(
+      /Data\/Tests: restore testing is not valid:\n {2}- selectionWindow must be whole days from 1 to 365, got 400 days\n {2}- validationWindow must be whole hours from 1 to 168 .*got 0 hours\n {2}- Data\/SSN: category "ssn_data" keeps its recovery points in the sensitive vault/,
     );
     expect(() => new RestoreTesting(stack, 'Empty', { backup: infrastructure, resources: [] })).toThrow('resources is empty; name at least one resource to restore-test');
   });

@@ -2,7 +2,7 @@ import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RecoveryBackup, TableRecoveryStateMachine } from '../../../src/constructs/table-recovery-state-machine';
+import { RecoveryBackup, TableRecoveryStateMachine } from '../../../packages/retention-kit/src/constructs/table-recovery-state-machine';
 import { referenceApp, synthesize } from '../../support/apps';
 import { type Deployment, resolve, stateMachineDefinition } from '../../support/cfn';
 import { evaluate } from '../../support/iam';
@@ -74,7 +74,7 @@ describe('TableRecoveryStateMachine in the reference app (ProviderTable)', () =>
     const [, control] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('ProviderTableRecoveryControl'))!;
     const env = resolve(deployment, control.Properties.Environment.Variables);
     expect(env.TABLE_NAME).toBe(resolve(deployment, { Ref: tableId('ProviderTable') }));
-    expect(env.PAUSE_FUNCTIONS).toBe('provider-api');
+    expect(JSON.parse(env.PAUSE_FUNCTIONS)).toEqual(['provider-api']);
     const backup = JSON.parse(env.PRE_RECOVERY_BACKUP);
     expect(backup).toMatchObject({ kind: 'aws-backup', deleteAfterDays: expect.any(Number) });
     expect(backup.vaultName).toBeTruthy();

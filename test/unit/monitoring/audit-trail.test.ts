@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
-import { sensitiveAuditRules } from '../../../src/policy';
+import { sensitiveAuditRules } from 'retention-kit/policy';
 import { type Deployment, resolve } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT as ACCOUNT, ENVIRONMENT_REGION as REGION, referenceApp, synthesize, tempDir } from '../../support/apps';
 import { matchesPattern } from '../../support/event-pattern';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jobAlertRules, renderAlert } from '../../../src/policy';
+import { jobAlertRules, renderAlert } from 'retention-kit/policy';
 import { matchesPattern } from '../../support/event-pattern';
 
 const FIXTURES = join(__dirname, '../../fixtures/events');

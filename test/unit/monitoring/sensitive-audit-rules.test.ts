@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderAlert, sensitiveAuditRules } from '../../../src/policy';
+import { renderAlert, sensitiveAuditRules } from 'retention-kit/policy';
 import { matchesPattern } from '../../support/event-pattern';
 
 const CLOUDTRAIL = join(__dirname, '../../fixtures/cloudtrail');

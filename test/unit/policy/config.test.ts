@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_CATEGORY_NAMES, type ConfigProblem, RetentionConfigError, parseRetentionPolicy } from '../../../src/policy';
+import { BUILT_IN_CATEGORY_NAMES, type ConfigProblem, RetentionConfigError, parseRetentionPolicy } from 'retention-kit/policy';
 
 const base = { backup_account_id: '222222222222', backup_region: 'us-west-2' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupScheduleProblems, parseAwsCron, runsBetween, scheduleIntervals } from '../../../src/policy/cron';
+import { backupScheduleProblems, parseAwsCron, runsBetween, scheduleIntervals } from 'retention-kit/policy';
 
 const hours = (expr: string) => {
   const { minMinutes, maxMinutes } = scheduleIntervals(parseAwsCron(expr));

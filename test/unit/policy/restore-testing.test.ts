@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetentionPolicy } from '../../../src/policy/config';
-import { judgeRestoreDuration, planRestoreTests, restoreTestPlanName } from '../../../src/policy/restore-testing';
+import { parseRetentionPolicy } from 'retention-kit/policy';
+import { RestoreTestResourceType as T, judgeRestoreDuration, planRestoreTests, restoreTestPlanName } from 'retention-kit/policy';
 import { REFERENCE_CONTEXT } from '../../support/apps';
 
 const categories = parseRetentionPolicy(REFERENCE_CONTEXT).categories;
 
 describe('planRestoreTests', () => {
   it('makes one plan per category and selections of at most 30 ARNs per type, with the category RTO', () => {
-    const tables = Array.from({ length: 31 }, (_, i) => ({ arn: `arn:aws:dynamodb:us-east-1:111111111111:table/t${i}`, type: 'DynamoDB' as const, category: 'critical_data' }));
-    const { plans, problems } = planRestoreTests(categories, [...tables, { arn: 'arn:aws:s3:::docs', type: 'S3', category: 'document_storage' }], 'Persistent-App');
+    const tables = Array.from({ length: 31 }, (_, i) => ({ arn: `arn:aws:dynamodb:us-east-1:111111111111:table/t${i}`, type: T.DYNAMODB, category: 'critical_data' }));
+    const { plans, problems } = planRestoreTests(categories, [...tables, { arn: 'arn:aws:s3:::docs', type: T.S3, category: 'document_storage' }], 'Persistent-App');
     expect(problems).toEqual([]);
     expect(plans.map((plan) => [plan.planName, plan.selections.map((s) => [s.name, s.arns.length])])).toEqual([
       ['Persistent_App_critical_data', [['DynamoDB_1', 30], ['DynamoDB_2', 1]]],
@@ -21,8 +21,8 @@ describe('planRestoreTests', () => {
     const { plans } = planRestoreTests(
       categories,
       [
-        { arn: 'arn:a', type: 'Aurora', category: 'relational_data', metadataOverrides: { dbsubnetgroupname: 'one' } },
-        { arn: 'arn:b', type: 'Aurora', category: 'relational_data', metadataOverrides: { dbsubnetgroupname: 'two' } },
+        { arn: 'arn:a', type: T.AURORA, category: 'relational_data', metadataOverrides: { dbsubnetgroupname: 'one' } },
+        { arn: 'arn:b', type: T.AURORA, category: 'relational_data', metadataOverrides: { dbsubnetgroupname: 'two' } },
       ],
       'p',
     );
@@ -33,8 +33,8 @@ describe('planRestoreTests', () => {
     const { problems } = planRestoreTests(
       categories,
       [
-        { arn: 'arn:x', type: 'DynamoDB', category: 'nonsense', path: 'App/X' },
-        { arn: 'arn:ssn', type: 'DynamoDB', category: 'ssn_data', path: 'App/SSNTable' },
+        { arn: 'arn:x', type: T.DYNAMODB, category: 'nonsense', path: 'App/X' },
+        { arn: 'arn:ssn', type: T.DYNAMODB, category: 'ssn_data', path: 'App/SSNTable' },
       ],
       'p',
     );

@@ -5,8 +5,8 @@ import { GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/cl
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type BreakGlassGrant, type PolicyDocumentJson, openPolicy, policyDocument, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from '../../../src/policy';
-import { closeBreakGlass, openBreakGlass } from '../../../src/runtime/break-glass';
+import { type BreakGlassGrant, type PolicyDocumentJson, openPolicy, policyDocument, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
+import { closeBreakGlass, openBreakGlass } from '../../../packages/retention-kit-cli/src/runtime/break-glass';
 import { tempDir } from '../../support/apps';
 
 const backupMock = mockClient(BackupClient);

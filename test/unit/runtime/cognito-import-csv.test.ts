@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { UserRecord } from '../../../src/runtime/cognito/export-format';
-import { CSV_LIMITS, ImportFiles, type ImportContext, csvRow, parseCsvLine } from '../../../src/runtime/cognito/import-csv';
+import type { UserRecord } from '../../../packages/retention-kit-cli/src/runtime/cognito/export-format';
+import { CSV_LIMITS, ImportFiles, type ImportContext, csvRow, parseCsvLine } from '../../../packages/retention-kit-cli/src/runtime/cognito/import-csv';
 
 /** The header GetCSVHeader returns for a pool with two custom attributes (documented order, custom ones last). */
 const HEADER = [

@@ -1,8 +1,8 @@
 import { AdminCreateUserCommand, CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendInvitations } from '../../../src/runtime/cognito/invitations';
-import { FolderStore } from '../../../src/runtime/store';
+import { sendInvitations } from '../../../packages/retention-kit-cli/src/runtime/cognito/invitations';
+import { FolderStore } from '../../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../../support/apps';
 
 const cognito = mockClient(CognitoIdentityProviderClient);

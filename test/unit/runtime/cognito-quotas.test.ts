@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SumDigest } from '../../../src/runtime/digest';
-import { COGNITO_DEFAULT_QUOTAS, operationRate, quotaBoundSeconds, restoreQuotaBoundSeconds } from '../../../src/runtime/cognito/quotas';
-import { RateLimiter } from '../../../src/runtime/rate-limiter';
+import { SumDigest } from '../../../packages/retention-kit-cli/src/runtime/digest';
+import { COGNITO_DEFAULT_QUOTAS, operationRate, quotaBoundSeconds, restoreQuotaBoundSeconds } from '../../../packages/retention-kit-cli/src/runtime/cognito/quotas';
+import { RateLimiter } from '../../../packages/retention-kit-cli/src/runtime/rate-limiter';
 
 describe('Cognito quotas', () => {
   it('list calls share the UserList quota; ListGroups is also capped at 5 per second per pool', () => {

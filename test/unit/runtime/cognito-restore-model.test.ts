@@ -1,6 +1,6 @@
 import type { UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
-import { attributesToWrite, compareGroup, comparePools, compareUser, signInName, targetIdentity, userKey } from '../../../src/runtime/cognito/restore-model';
+import { attributesToWrite, compareGroup, comparePools, compareUser, signInName, targetIdentity, userKey } from '../../../packages/retention-kit-cli/src/runtime/cognito/restore-model';
 
 const custom = (name: string, type = 'String') => ({ Name: `custom:${name}`, AttributeDataType: type as 'String' | 'Number' });
 const pool = (extra: Partial<UserPoolType> = {}): UserPoolType => ({

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runUserImportJob, waitForUserImportJob } from '../../../src/runtime/cognito/user-import-job';
+import { runUserImportJob, waitForUserImportJob } from '../../../packages/retention-kit-cli/src/runtime/cognito/user-import-job';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 const POOL = 'us-east-1_target';

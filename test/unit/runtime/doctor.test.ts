@@ -3,8 +3,8 @@ import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/clien
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { formatChecks } from '../../../src/cli/commands/doctor';
-import { runDoctor } from '../../../src/runtime/doctor';
+import { formatChecks } from '../../../packages/retention-kit-cli/src/cli/commands/doctor';
+import { runDoctor } from '../../../packages/retention-kit-cli/src/runtime/doctor';
 
 const sts = mockClient(STSClient);
 const organizations = mockClient(OrganizationsClient);

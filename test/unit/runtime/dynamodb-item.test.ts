@@ -1,10 +1,10 @@
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { writeChunk } from '../../../src/runtime/dynamodb/batch-writer';
-import { canonicalItem, itemSize, writeUnits } from '../../../src/runtime/dynamodb/item';
-import { decodeKey, encodeKey } from '../../../src/runtime/dynamodb/table-scan';
-import { SumDigest } from '../../../src/runtime/digest';
+import { writeChunk } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/batch-writer';
+import { canonicalItem, itemSize, writeUnits } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/item';
+import { decodeKey, encodeKey } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/table-scan';
+import { SumDigest } from '../../../packages/retention-kit-cli/src/runtime/digest';
 
 describe('canonicalItem', () => {
   it('is the same whatever the order of attributes, map keys and set members', () => {

@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-backup';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../../src/cli/main';
-import { handler } from '../../../src/lambdas/freshness-check';
-import { checkFreshness } from '../../../src/runtime/freshness';
+import { buildProgram } from '../../../packages/retention-kit-cli/src/cli/main';
+import { handler } from '../../../packages/retention-kit-cli/src/lambdas/freshness-check';
+import { checkFreshness } from '../../../packages/retention-kit-cli/src/runtime/freshness';
 
 const backup = mockClient(BackupClient);
 const client = new BackupClient({ region: 'us-east-1' });

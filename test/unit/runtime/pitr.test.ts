@@ -1,8 +1,8 @@
 import { CreateDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBClusterToPointInTimeCommand } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../../src/cli/main';
-import { planPointInTimeRestore, runPointInTimeRestore } from '../../../src/runtime/pitr';
+import { buildProgram } from '../../../packages/retention-kit-cli/src/cli/main';
+import { planPointInTimeRestore, runPointInTimeRestore } from '../../../packages/retention-kit-cli/src/runtime/pitr';
 
 const rds = mockClient(RDSClient);
 const client = new RDSClient({ region: 'us-east-1' });

@@ -3,8 +3,8 @@ import { DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableComm
 import { GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler } from '../../../src/lambdas/recover-control';
-import type { BackupHandle, RecoveryPlan, RecoveryVerdict } from '../../../src/runtime/dynamodb/recover-steps';
+import { handler } from '../../../packages/retention-kit-cli/src/lambdas/recover-control';
+import type { BackupHandle, RecoveryPlan, RecoveryVerdict } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/recover-steps';
 
 const dynamodb = mockClient(DynamoDBClient);
 const lambda = mockClient(LambdaClient);
@@ -18,7 +18,7 @@ describe('recovery control function (mocked DynamoDB, Lambda and AWS Backup clie
     // What the construct sets on the function.
     process.env.TABLE_NAME = 'orders';
     process.env.PRE_RECOVERY_BACKUP = JSON.stringify({ kind: 'aws-backup', vaultName: 'app-critical', roleArn: 'arn:aws:iam::111111111111:role/backup', deleteAfterDays: 35 });
-    process.env.PAUSE_FUNCTIONS = 'orders-api';
+    process.env.PAUSE_FUNCTIONS = JSON.stringify(['orders-api']);
     process.env.AWS_REGION = 'us-east-1';
   });
 

@@ -7,9 +7,9 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/cli
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
-import { expectationsFor } from '../../../src/cli/commands/review';
-import { backupAccountExpectations, environmentExpectations, openPolicy, parseBackupAccountConfig, parseRetentionPolicy } from '../../../src/policy';
-import { reviewMarkdown, reviewSensitive } from '../../../src/runtime/review';
+import { expectationsFor } from '../../../packages/retention-kit-cli/src/cli/commands/review';
+import { backupAccountExpectations, environmentExpectations, openPolicy, parseBackupAccountConfig, parseRetentionPolicy } from 'retention-kit/policy';
+import { reviewMarkdown, reviewSensitive } from '../../../packages/retention-kit-cli/src/runtime/review';
 import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT as ACCOUNT, ENVIRONMENT_REGION as REGION, REFERENCE_CONTEXT, referenceApp, synthesize, tempDir } from '../../support/apps';
 

@@ -12,9 +12,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compareContent } from '../../../src/runtime/s3/compare-object';
-import { copyObject, copySource, MAX_PARTS, partSizeFor } from '../../../src/runtime/s3/copy-object';
-import { compareKeys } from '../../../src/runtime/s3/listing';
+import { compareContent } from '../../../packages/retention-kit-cli/src/runtime/s3/compare-object';
+import { copyObject, copySource, MAX_PARTS, partSizeFor } from '../../../packages/retention-kit-cli/src/runtime/s3/copy-object';
+import { compareKeys } from '../../../packages/retention-kit-cli/src/runtime/s3/listing';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;

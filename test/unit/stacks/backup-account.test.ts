@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
-import { type BreakGlassGrant, type PolicyDocumentJson, openPolicy, parseBackupAccountConfig } from '../../../src/policy';
+import { type BreakGlassGrant, type PolicyDocumentJson, openPolicy, parseBackupAccountConfig } from 'retention-kit/policy';
 import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { tempDir } from '../../support/apps';
 import { evaluate } from '../../support/iam';

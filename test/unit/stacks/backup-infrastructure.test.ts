@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GENERAL_BACKUP_MANAGED_POLICIES } from '../../../src/constructs/backup-roles';
-import { copyTargetDenyStatement, sensitiveKeyDenyStatement, sensitiveRoleDenyStatement, sensitiveVaultDenyStatements } from '../../../src/policy';
-import { BackupInfrastructureStack } from '../../../src/stacks/backup-infrastructure-stack';
+import { GENERAL_BACKUP_MANAGED_POLICIES } from '../../../packages/retention-kit/src/constructs/backup-roles';
+import { copyTargetDenyStatement, sensitiveKeyDenyStatement, sensitiveRoleDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
+import { BackupInfrastructureStack } from '../../../packages/retention-kit/src/stacks/backup-infrastructure-stack';
 import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT, ENVIRONMENT_REGION, referenceApp, synthesize } from '../../support/apps';
 

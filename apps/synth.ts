@@ -1,0 +1,73 @@
+/**
+ * `npm start`: synthesizes the three reference apps offline, with the example context of their
+ * cdk.json (no AWS account or credentials), and prints each one's protection report.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { BackupAccountStack } from 'retention-kit';
+import { formatJson, formatTable, protectionReport, runApp } from 'retention-kit-cli';
+import { createBackupAccountApp } from './backup-account/app';
+import { createPostgresServiceApp } from './postgres-service/app';
+import { createReferenceApp } from './reference/app';
+
+const REFERENCE_APP_DIR = resolve(__dirname, 'reference');
+const BACKUP_ACCOUNT_APP_DIR = resolve(__dirname, 'backup-account');
+const POSTGRES_APP_DIR = resolve(__dirname, 'postgres-service');
+
+/** The `context` block of a CDK app's cdk.json, as `cdk synth` would pass it. */
+export function cdkJsonContext(appDir: string): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+// Path metadata is what `cdk synth` adds by default; the report names resources by it.
+const offline = (dir: string) => ({ ...cdkJsonContext(dir), 'aws:cdk:enable-path-metadata': true });
+
+/** Synthesizes the reference app offline, with the example context in its cdk.json. */
+export function synthReferenceApp(outdir: string): string {
+  return createReferenceApp({ context: offline(REFERENCE_APP_DIR), outdir }).synth().directory;
+}
+
+/** Synthesizes the PostgreSQL service app offline, with the example context in its cdk.json. */
+export function synthPostgresServiceApp(outdir: string): string {
+  return createPostgresServiceApp({ context: offline(POSTGRES_APP_DIR), outdir }).synth().directory;
+}
+
+/** Synthesizes the backup account app offline, with its cdk.context.example.json, and describes what it deploys. */
+export function synthBackupAccountApp(outdir: string): { directory: string; summary: string } {
+  const example = JSON.parse(readFileSync(join(BACKUP_ACCOUNT_APP_DIR, 'cdk.context.example.json'), 'utf8')) as Record<string, unknown>;
+  const app = createBackupAccountApp({ context: { ...cdkJsonContext(BACKUP_ACCOUNT_APP_DIR), ...example }, outdir });
+  const directory = app.synth().directory;
+  const { config } = app.node.findChild('BackupAccountStack') as BackupAccountStack;
+  const summary = [
+    `Backup account app synthesized to ${directory}: account ${config.backupAccountId}, ${config.backupRegion}`,
+    `  vaults ${config.vaultNames.general} (key ${config.keyAliases.general}) and ${config.vaultNames.sensitive} (key ${config.keyAliases.sensitive}, break-glass DENY)`,
+    `  copies accepted from ${config.sourceAccountIds.join(', ')} in organization ${config.organizationId}`,
+  ].join('\n');
+  return { directory, summary };
+}
+
+function writeJson(file: string, value: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${value}\n`);
+}
+
+/** Synthesizes the three apps under `outdir` and prints what each one keeps. */
+export function synthesizeReferenceApps(outdir: string): void {
+  const assembly = synthReferenceApp(outdir);
+  const report = protectionReport(assembly);
+  process.stdout.write(`Reference app synthesized to ${assembly}\n\n${formatTable(report)}\n`);
+  const jsonFile = join(outdir, 'protection-report.json');
+  writeJson(jsonFile, formatJson(report));
+  process.stdout.write(`Report written to ${jsonFile}\n`);
+  const postgres = synthPostgresServiceApp(join(outdir, 'postgres-service'));
+  const postgresReport = protectionReport(postgres);
+  process.stdout.write(`\nPostgreSQL service app synthesized to ${postgres}\n\n${formatTable(postgresReport)}\n`);
+  writeJson(join(outdir, 'postgres-service', 'protection-report.json'), formatJson(postgresReport));
+  process.stdout.write(`\n${synthBackupAccountApp(join(outdir, 'backup-account')).summary}\n`);
+}
+
+if (require.main === module) {
+  const at = process.argv.indexOf('--outdir');
+  runApp(() => synthesizeReferenceApps(at > 0 ? process.argv[at + 1] : 'cdk.out'));
+}

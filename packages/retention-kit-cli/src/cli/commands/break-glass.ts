@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { BackupClient } from '@aws-sdk/client-backup';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { STSClient } from '@aws-sdk/client-sts';
+import { Command } from 'commander';
+import { BREAK_GLASS_OPENS, BREAK_GLASS_USER_AGENT, type BreakGlassGrant, breakGlassStatements, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
+import { type BreakGlassClients, closeBreakGlass, openBreakGlass } from '../../runtime/break-glass';
+import { clientSettings } from '../../runtime/clients';
+
+const STATE_DIR = '.retention';
+
+function grantFrom(options: { principal: string; until: string; from?: string }, now = new Date()): BreakGlassGrant {
+  return { principalArn: options.principal, notBefore: options.from ?? now.toISOString(), notAfter: options.until };
+}
+
+/** The temporary statements for one grant, for the vault and the key in a Region, as the runbook shows them. */
+export function showBreakGlass(grant: BreakGlassGrant, region: string): string {
+  const vaultBase = sensitiveVaultDenyStatements({ copyRoleArns: [] })[0];
+  const keyBase = sensitiveKeyDenyStatement({ region });
+  const section = (title: string, kind: 'vault' | 'key', base: typeof vaultBase) =>
+    [
+      `${title}: remove ${BREAK_GLASS_OPENS[kind].actions.join(', ')} from the Action list of ${base.Sid}, then add:`,
+      JSON.stringify(breakGlassStatements(kind, base, grant), null, 2),
+    ].join('\n');
+  return [section('Sensitive vault access policy', 'vault', vaultBase), '', section('Sensitive key policy', 'key', keyBase)].join('\n');
+}
+
+function clients(region: string): BreakGlassClients {
+  // The user agent marks these calls in CloudTrail, so the audit rules can announce them as expected.
+  const settings = { ...clientSettings(region), customUserAgent: BREAK_GLASS_USER_AGENT };
+  return { backup: new BackupClient(settings), kms: new KMSClient(settings), sts: new STSClient(settings) };
+}
+
+// The local and the cross-account sensitive vaults may share a name: the Region tells their state files apart.
+const files = (options: { vaultName: string; region: string; stateFile?: string; auditLog?: string }) => ({
+  stateFile: options.stateFile ?? join(STATE_DIR, `break-glass-${options.region}-${options.vaultName}.json`),
+  auditLog: options.auditLog ?? join(STATE_DIR, 'break-glass-audit.jsonl'),
+});
+
+export function breakGlassCommand(): Command {
+  const command = new Command('break-glass').description('Open restore and decrypt on a sensitive vault and key for one principal, for a limited time, and close it again');
+
+  command
+    .command('show')
+    .description('Print the exact temporary policy statements that open restore for one principal (changes nothing)')
+    .requiredOption('--principal <arn>', 'the IAM role or user ARN to let through')
+    .requiredOption('--until <iso8601>', 'end of the window (UTC)')
+    .option('--from <iso8601>', 'start of the window (UTC)', new Date().toISOString())
+    .requiredOption('--region <region>', 'Region of the vault and key (their kms:ViaService names it)')
+    .action((options: { principal: string; until: string; from: string; region: string }) => {
+      process.stdout.write(`${showBreakGlass(grantFrom(options), options.region)}\n`);
+    });
+
+  command
+    .command('open')
+    .description('Save the deployed policies, then put the opened ones; writes an audit record')
+    .requiredOption('--vault-name <name>', 'the sensitive backup vault')
+    .requiredOption('--key-id <id>', 'key id, ARN or alias of the vault key')
+    .requiredOption('--region <region>', 'Region of the vault and key')
+    .requiredOption('--principal <arn>', 'the IAM role or user ARN to let through')
+    .requiredOption('--until <iso8601>', 'end of the window (UTC, at most 72 hours ahead)')
+    .requiredOption('--reason <text>', 'the incident and why restore is needed')
+    .option('--from <iso8601>', 'start of the window (UTC)')
+    .option('--state-file <file>', `where the deployed policies are saved (default ${STATE_DIR}/break-glass-<region>-<vault>.json)`)
+    .option('--audit-log <file>', `JSON Lines audit log (default ${STATE_DIR}/break-glass-audit.jsonl)`)
+    .action(async (options: { vaultName: string; keyId: string; region: string; principal: string; until: string; from?: string; reason: string; stateFile?: string; auditLog?: string }) => {
+      const record = await openBreakGlass(clients(options.region), { vaultName: options.vaultName, keyId: options.keyId }, grantFrom(options), options.reason, files(options));
+      process.stdout.write(`Break-glass OPEN on ${record.vault} and ${record.key} for ${record.principal} until ${record.notAfter}.\n${JSON.stringify(record)}\n`);
+    });
+
+  command
+    .command('close')
+    .description('Put the saved policies back and verify them; writes an audit record')
+    .requiredOption('--vault-name <name>', 'the sensitive backup vault (names the default state file)')
+    .requiredOption('--region <region>', 'Region of the vault and key')
+    .option('--state-file <file>', 'the state file written by open')
+    .option('--audit-log <file>', 'JSON Lines audit log')
+    .action(async (options: { vaultName: string; region: string; stateFile?: string; auditLog?: string }) => {
+      const record = await closeBreakGlass(clients(options.region), files(options));
+      process.stdout.write(`Break-glass CLOSED on ${record.vault} and ${record.key}; the deployed policies are back and verified.\n${JSON.stringify(record)}\n`);
+    });
+
+  return command;
+}

@@ -1,0 +1,56 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BackupClient } from '@aws-sdk/client-backup';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Command } from 'commander';
+import { type SensitiveExpectations, backupAccountExpectations, environmentExpectations, parseBackupAccountConfig, parseRetentionPolicy } from 'retention-kit/policy';
+import { clientSettings } from '../../runtime/clients';
+import { reviewMarkdown, reviewSensitive } from '../../runtime/review';
+import { cdkJsonContext } from '../../runtime/cdk-json';
+
+/** The app's context as `cdk synth` sees it: cdk.json's context, then cdk.context.json over it. */
+export function appContext(appDir: string): Record<string, unknown> {
+  const local = join(appDir, 'cdk.context.json');
+  return { ...cdkJsonContext(appDir), ...(existsSync(local) ? (JSON.parse(readFileSync(local, 'utf8')) as Record<string, unknown>) : {}) };
+}
+
+/** Which side an app is, from its context: the backup account app names its source accounts. */
+export async function expectationsFor(appDir: string, region: string | undefined, account: () => Promise<string>): Promise<SensitiveExpectations> {
+  const context = appContext(appDir);
+  if (context.source_account_ids !== undefined) return backupAccountExpectations(parseBackupAccountConfig(context));
+  if (!region) throw new Error('--region is required for an environment app');
+  return environmentExpectations(parseRetentionPolicy(context), await account(), region);
+}
+
+export function reviewCommand(): Command {
+  const command = new Command('review').description('Access reviews');
+  command
+    .command('sensitive')
+    .description('Who can touch the sensitive vault, key and role, who did (CloudTrail), and drift from the deployed policies; exit 1 on drift')
+    .option('--app <dir>', 'folder of the CDK app (environment or backup account) whose context names the sensitive path', '.')
+    .option('--region <region>', "the environment Region (the backup account app's own is in its context)")
+    .option('--days <n>', 'days of CloudTrail to read (CloudTrail keeps 90)', '90')
+    .option('--out <file>', 'also write the Markdown to this file')
+    .action(async (options: { app: string; region?: string; days: string; out?: string }) => {
+      const appDir = resolve(options.app);
+      const sts = new STSClient(clientSettings(options.region));
+      const expectations = await expectationsFor(appDir, options.region, async () => (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '');
+      const settings = clientSettings(expectations.region);
+      const review = await reviewSensitive(
+        { backup: new BackupClient(settings), kms: new KMSClient(settings), iam: new IAMClient(settings), cloudtrail: new CloudTrailClient(settings) },
+        expectations,
+        { days: Number(options.days) },
+      );
+      const markdown = reviewMarkdown(review);
+      process.stdout.write(`${markdown}\n`);
+      if (options.out) writeFileSync(options.out, markdown);
+      if (review.drift.length > 0) {
+        process.stderr.write(`${review.drift.length} difference${review.drift.length === 1 ? '' : 's'} from the deployed policies.\n`);
+        process.exitCode = 1;
+      }
+    });
+  return command;
+}

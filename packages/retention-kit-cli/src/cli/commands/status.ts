@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { BackupClient } from '@aws-sdk/client-backup';
+import Table from 'cli-table3';
+import { Command } from 'commander';
+import { parseRetentionPolicy } from 'retention-kit/policy';
+import { clientSettings } from '../../runtime/clients';
+import { type FreshnessReport, checkFreshness } from '../../runtime/freshness';
+import { cdkJsonContext } from '../../runtime/cdk-json';
+
+export function formatFreshness(report: FreshnessReport): string {
+  const when = (d?: Date, hours?: number) => (d ? `${d.toISOString().replace(/\.\d{3}Z$/, 'Z')} (${hours} h)` : '-');
+  const table = new Table({
+    head: ['Resource', 'Category', 'Status', 'Newest recovery point', 'Newest copy', 'Limit', 'Problems'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    wrapOnWordBoundary: false,
+    colWidths: [44, 18, 17, 30, 30, 8, 40],
+  });
+  for (const r of report.resources) {
+    table.push([r.resourceArn, r.category, r.status === 'fresh' ? 'fresh' : r.status.toUpperCase(), when(r.newestRecoveryPoint, r.recoveryPointAgeHours), when(r.newestCopy, r.copyAgeHours), `${r.thresholdHours} h`, r.problems.join('; ')]);
+  }
+  const stale = report.resources.filter((r) => r.status !== 'fresh').length;
+  return `${table.toString()}\n${report.resources.length} protected resources, ${stale} not fresh (checked ${report.checkedAt.toISOString()})`;
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('Show, per protected resource, its newest recovery point and copy against the RPO; exit 1 when any is stale')
+    .requiredOption('--region <region>', 'the environment Region')
+    .option('--app <dir>', 'folder of the CDK app whose cdk.json holds the retention policy', '.')
+    .option('--margin-hours <hours>', 'hours past the RPO before a recovery point counts as stale (default from the policy)')
+    .action(async (options: { region: string; app: string; marginHours?: string }) => {
+      const policy = parseRetentionPolicy(cdkJsonContext(resolve(options.app)));
+      const categories = Object.fromEntries(Object.values(policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined }]));
+      const marginHours = options.marginHours === undefined ? policy.monitoring.freshnessMarginHours : Number(options.marginHours);
+      const report = await checkFreshness(new BackupClient(clientSettings(options.region)), { categories, marginHours });
+      process.stdout.write(`${formatFreshness(report)}\n`);
+      if (report.resources.some((r) => r.status !== 'fresh')) process.exitCode = 1;
+    });
+}

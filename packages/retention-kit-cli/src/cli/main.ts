@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { breakGlassCommand } from './commands/break-glass';
+import { cognitoCommand } from './commands/cognito';
+import { doctorCommand } from './commands/doctor';
+import { hydrateCommand } from './commands/hydrate';
+import { recoverCommand } from './commands/recover';
+import { reportCommand } from './commands/report';
+import { restoreCommand } from './commands/restore';
+import { reviewCommand } from './commands/review';
+import { statusCommand } from './commands/status';
+import { runApp } from './run-app';
+
+export function buildProgram(): Command {
+  return new Command('retention')
+    .description('Data-retention and disaster-recovery toolkit for AWS applications')
+    .showHelpAfterError()
+    .addCommand(reportCommand())
+    .addCommand(breakGlassCommand())
+    .addCommand(doctorCommand())
+    .addCommand(statusCommand())
+    .addCommand(reviewCommand())
+    .addCommand(restoreCommand())
+    .addCommand(cognitoCommand())
+    .addCommand(hydrateCommand())
+    .addCommand(recoverCommand());
+}
+
+/** Runs the command line with the process's arguments. */
+export function main(): void {
+  runApp(() => buildProgram().parseAsync());
+}
+
+if (require.main === module) main();

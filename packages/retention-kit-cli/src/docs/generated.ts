@@ -1,0 +1,22 @@
+import { parseBackupAccountConfig, parseRetentionPolicy } from 'retention-kit/policy';
+import { breakGlassRunbook } from './break-glass-runbook';
+import { categoriesDocument } from './categories';
+
+/** The configurations the documents are built from: an environment app's and the backup account app's CDK context. */
+export interface DocumentSources {
+  readonly environmentContext: Record<string, unknown>;
+  readonly backupAccountContext: Record<string, unknown>;
+}
+
+/** Every generated document, by path from the repository root, built from the given configuration. */
+export function generatedDocuments({ environmentContext, backupAccountContext }: DocumentSources): Record<string, string> {
+  return {
+    'docs/categories.md': categoriesDocument(),
+    'docs/runbooks/break-glass.md': breakGlassRunbook({
+      environment: parseRetentionPolicy(environmentContext),
+      environmentAccount: environmentContext.environment_account_id as string,
+      environmentRegion: environmentContext.environment_region as string,
+      backupAccount: parseBackupAccountConfig(backupAccountContext),
+    }),
+  };
+}

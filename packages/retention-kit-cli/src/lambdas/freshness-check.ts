@@ -1,0 +1,31 @@
+/**
+ * Scheduled freshness check: a few lines over src/runtime/freshness.ts. Publishes, per category,
+ * the number of stale resources and the oldest recovery point age; the alarms watch those.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { BackupClient } from '@aws-sdk/client-backup';
+import { FRESHNESS_CHECK_ENVIRONMENT, FRESHNESS_METRICS } from 'retention-kit/policy';
+import { clientSettings } from '../runtime/clients';
+import { checkFreshness } from '../runtime/freshness';
+
+const logger = new Logger({ serviceName: FRESHNESS_METRICS.service });
+const metrics = new Metrics({ namespace: FRESHNESS_METRICS.namespace, serviceName: FRESHNESS_METRICS.service });
+const backup = new BackupClient(clientSettings());
+
+export const handler = async (): Promise<{ stale: number; resources: number }> => {
+  const { CATEGORIES: categories, MARGIN_HOURS: marginHours } = FRESHNESS_CHECK_ENVIRONMENT.decode();
+  const report = await checkFreshness(backup, { categories, marginHours });
+  for (const summary of report.categories) {
+    const metric = metrics.singleMetric();
+    metric.addDimension(FRESHNESS_METRICS.dimension, summary.category);
+    metric.addMetric(FRESHNESS_METRICS.staleResources, MetricUnit.Count, summary.stale);
+    if (Number.isFinite(summary.oldestAgeHours) && summary.resources > 0) metric.addMetric(FRESHNESS_METRICS.oldestRecoveryPointAgeHours, MetricUnit.Count, summary.oldestAgeHours);
+  }
+  for (const resource of report.resources.filter((r) => r.status !== 'fresh')) {
+    logger.warn('recovery point not fresh', { resourceArn: resource.resourceArn, category: resource.category, status: resource.status, problems: resource.problems });
+  }
+  const stale = report.resources.filter((r) => r.status !== 'fresh').length;
+  logger.info('freshness checked', { resources: report.resources.length, stale });
+  return { stale, resources: report.resources.length };
+};

@@ -1,0 +1,89 @@
+import Table from 'cli-table3';
+import { parseBackupVaultArn } from 'retention-kit/policy';
+import type { ProtectionReport, ReportRow } from './protection-report';
+
+const HEADERS = ['Resource', 'Type', 'Status', 'Category / exclusion reason', 'Schedule (UTC)', 'RPO', 'Keep', 'Cold', 'Local vault', 'Copy to (account, Region)', 'Point in time', 'Stale alarm'];
+
+function copyTarget(arn: string | undefined): string {
+  if (!arn) return '-';
+  const vault = parseBackupVaultArn(arn);
+  return vault ? `${vault.vaultName} (${vault.account}, ${vault.region})` : arn;
+}
+
+function pointInTime(row: ReportRow): string {
+  const parts = [
+    ...(row.engineBackupRetentionDays !== undefined ? [`engine ${row.engineBackupRetentionDays} d`] : []),
+    ...(row.continuousBackupDays !== undefined ? [`AWS Backup ${row.continuousBackupDays} d`] : []),
+  ];
+  return parts.length ? parts.join(', ') : '-';
+}
+
+function cells(row: ReportRow): string[] {
+  const days = (n: number | undefined) => (n === undefined ? '-' : `${n} d`);
+  return [
+    row.path,
+    row.resourceType,
+    row.status === 'unprotected' ? 'UNPROTECTED' : row.status,
+    row.status === 'excluded' ? (row.reason ?? '') : row.status === 'exported' ? `${row.category} (export to ${row.exportBucket})` : (row.category ?? '-'),
+    row.schedule ?? '-',
+    row.rpoHours === undefined ? '-' : `${row.rpoHours} h`,
+    days(row.retentionDays),
+    days(row.coldStorageAfterDays),
+    row.localVault ?? '-',
+    copyTarget(row.copyDestination),
+    pointInTime(row),
+    row.staleAlarm ?? row.failureAlarm ?? '-',
+  ];
+}
+
+function summaryLine(report: ProtectionReport): string {
+  const { protected: kept, exported, excluded, unprotected } = report.summary;
+  return `${report.rows.length} stateful resources: ${kept} protected, ${exported > 0 ? `${exported} exported (no AWS Backup support; their export bucket is protected), ` : ''}${excluded} excluded with a reason, ${unprotected} unprotected`;
+}
+
+const VAULT_HEADERS = ['Vault', 'Copy in', 'Copy out', 'Restore', 'Decrypt'];
+const TABLE_HEADERS = ['Sensitive table', 'Read/write items', 'Scan, batch, export, PartiQL', 'On-demand backup', 'Use the key'];
+
+function accessCells(report: ProtectionReport): { vaults: string[][]; tables: string[][] } {
+  return {
+    vaults: report.access.vaults.map((v) => [`${v.stack}/${v.vault}`, v.copyIn, v.copyOut, v.restore, v.decrypt]),
+    tables: report.access.sensitiveTables.map((t) => [t.path, t.items, t.scan, t.onDemandBackup, t.decrypt]),
+  };
+}
+
+function accessTables(report: ProtectionReport): string {
+  const { vaults, tables } = accessCells(report);
+  const make = (head: string[], rows: string[][]) => {
+    const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: [34, 30, 40, 26, 36] });
+    for (const row of rows) table.push(row);
+    return table.toString();
+  };
+  return [vaults.length ? make(VAULT_HEADERS, vaults) : '', tables.length ? make(TABLE_HEADERS, tables) : ''].filter(Boolean).join('\n');
+}
+
+export function formatTable(report: ProtectionReport): string {
+  const table = new Table({
+    head: HEADERS,
+    style: { head: [], border: [] },
+    wordWrap: true,
+    wrapOnWordBoundary: true,
+    colWidths: [30, 11, 13, 30, 19, 6, 8, 6, 31, 31, 14, 24],
+  });
+  for (const row of report.rows) table.push(cells(row));
+  const access = accessTables(report);
+  return `${table.toString()}\n${summaryLine(report)}${access ? `\n\nWho may copy, restore, scan and decrypt:\n${access}` : ''}`;
+}
+
+export function formatMarkdown(report: ProtectionReport): string {
+  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = [`| ${HEADERS.join(' | ')} |`, `|${HEADERS.map(() => '---').join('|')}|`];
+  for (const row of report.rows) lines.push(`| ${cells(row).map(escape).join(' | ')} |`);
+  const { vaults, tables } = accessCells(report);
+  const section = (head: string[], rows: string[][]) =>
+    rows.length ? ['', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)] : [];
+  return [...lines, '', summaryLine(report), ...section(VAULT_HEADERS, vaults), ...section(TABLE_HEADERS, tables)].join('\n');
+}
+
+export function formatJson(report: ProtectionReport): string {
+  return JSON.stringify(report, null, 2);
+}

@@ -1,0 +1,339 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as backup from 'aws-cdk-lib/aws-backup';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import {
+  FRESHNESS_CHECK_ENVIRONMENT,
+  FRESHNESS_METRICS,
+  type JobAlertRule,
+  type MonitoringSettings,
+  alertKeyStatement,
+  alertTopicStatements,
+  jobAlertRules,
+  sensitiveAuditRules,
+} from '../policy';
+import { handlerFunction } from './handler-function';
+import { acknowledge } from './nag';
+import { operationalLogGroup } from './log-group';
+
+/** Vault events AWS Backup sends to the topic itself (besides the EventBridge rules). */
+export const VAULT_NOTIFICATION_EVENTS = [
+  'BACKUP_JOB_FAILED',
+  'BACKUP_JOB_EXPIRED',
+  'COPY_JOB_FAILED',
+  'RESTORE_JOB_FAILED',
+  'RESTORE_JOB_COMPLETED',
+  'RECOVERY_POINT_MODIFIED',
+  'S3_BACKUP_OBJECT_FAILED',
+  'S3_RESTORE_OBJECT_FAILED',
+];
+
+/** AWS Backup job metrics that count failures (namespace AWS/Backup, summed over all vaults). */
+const FAILED_JOB_METRICS = { BackupJobs: 'NumberOfBackupJobsFailed', CopyJobs: 'NumberOfCopyJobsFailed', RestoreJobs: 'NumberOfRestoreJobsFailed' };
+
+/** A vault whose notifications and job failures are watched. */
+export interface MonitoredVault {
+  /** The vault. */
+  readonly vault: backup.BackupVault;
+  /** Whether it holds sensitive data: its alerts then go to the sensitive topic. */
+  readonly sensitive: boolean;
+}
+
+/** How fresh one category's recovery points must be. */
+export interface FreshnessTarget {
+  /** The category's recovery point objective, in hours. */
+  readonly rpoHours: number;
+  /** Whether the category copies to the backup account (a copy must then be as fresh). */
+  readonly copies: boolean;
+  /** Whether stale points alert on the sensitive topic. */
+  readonly enhancedMonitoring: boolean;
+}
+
+/** The sensitive vaults and keys whose every touch alerts. */
+export interface SensitiveAuditTargets {
+  /** Names of the sensitive vaults. */
+  readonly vaultNames: string[];
+  /** ARNs of the sensitive vaults. */
+  readonly vaultArns: string[];
+  /** ARNs of the sensitive vaults' keys. */
+  readonly keyArns: string[];
+}
+
+export interface BackupMonitoringProps {
+  /** The vaults whose notifications and job failures are watched. */
+  readonly vaults: MonitoredVault[];
+  /** Subscriptions and the freshness margin. */
+  readonly settings: MonitoringSettings;
+  /**
+   * Categories whose recovery point freshness is checked, with their RPO; those with enhanced
+   * monitoring alert on the sensitive topic.
+   * @default no freshness check (the backup account's smaller monitoring)
+   */
+  readonly freshness?: { readonly [category: string]: FreshnessTarget };
+  /**
+   * A separate topic for the sensitive vaults' alerts.
+   * @default true when a monitored vault is sensitive
+   */
+  readonly sensitiveTopic?: boolean;
+  /**
+   * Prefix of alarm names.
+   * @default the stack name
+   */
+  readonly alarmNamePrefix?: string;
+  /**
+   * The sensitive vaults and keys whose every touch (policy changes, restores, refused decrypts)
+   * alerts on the sensitive topic, from CloudTrail's API-call events.
+   * @default no audit rules
+   */
+  readonly sensitiveAudit?: SensitiveAuditTargets;
+}
+
+/**
+ * Every failure and every stale backup reaches a person: an encrypted SNS topic (and one for the
+ * sensitive data), EventBridge rules for failed backup, copy and restore jobs with plain-words
+ * messages, alarms on AWS Backup's failure metrics, vault notifications, a scheduled freshness check
+ * with an alarm per category, and a dashboard.
+ */
+export class BackupMonitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly sensitiveTopic?: sns.Topic;
+  readonly key: kms.Key;
+  readonly rules: events.Rule[] = [];
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly freshnessFunction?: lambda.Function;
+  readonly dashboard: cloudwatch.Dashboard;
+  private readonly staleAlarmNames = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: BackupMonitoringProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const prefix = props.alarmNamePrefix ?? stack.stackName;
+
+    this.key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts the backup alert topics' });
+    this.key.addToResourcePolicy(iam.PolicyStatement.fromJson(alertKeyStatement()));
+    this.topic = this.alertTopic('Alerts', 'Backup alerts', props.settings.emails, props.settings.httpsEndpoints);
+    const hasSensitive = props.vaults.some((v) => v.sensitive);
+    if (props.sensitiveTopic ?? hasSensitive) {
+      this.sensitiveTopic = this.alertTopic('SensitiveAlerts', 'Sensitive data backup alerts', props.settings.sensitiveEmails, []);
+    }
+
+    const sensitiveVaults = props.vaults.filter((v) => v.sensitive);
+    for (const rule of jobAlertRules({
+      sensitiveVaultNames: sensitiveVaults.map((v) => v.vault.backupVaultName),
+      sensitiveVaultArns: sensitiveVaults.map((v) => v.vault.backupVaultArn),
+      separateSensitive: this.sensitiveTopic !== undefined,
+    })) {
+      this.rules.push(this.jobRule(rule, rule.sensitive && this.sensitiveTopic ? this.sensitiveTopic : this.topic));
+    }
+
+    if (props.sensitiveAudit) {
+      for (const rule of sensitiveAuditRules(props.sensitiveAudit)) this.rules.push(this.jobRule(rule, this.sensitiveTopic ?? this.topic));
+    }
+
+    for (const [jobs, metricName] of Object.entries(FAILED_JOB_METRICS)) {
+      const alarm = new cloudwatch.Alarm(this, `Failed${jobs}Alarm`, {
+        alarmName: `${prefix}-failed-${jobs.replace('Jobs', '').toLowerCase()}-jobs`,
+        alarmDescription: `AWS Backup reported failed ${jobs.replace('Jobs', '').toLowerCase()} jobs in this account and Region`,
+        metric: new cloudwatch.Metric({ namespace: 'AWS/Backup', metricName, statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new actions.SnsAction(this.topic));
+      this.alarms.push(alarm);
+    }
+
+    for (const { vault, sensitive } of props.vaults) {
+      const cfn = vault.node.defaultChild as backup.CfnBackupVault;
+      cfn.notifications = { snsTopicArn: (sensitive && this.sensitiveTopic ? this.sensitiveTopic : this.topic).topicArn, backupVaultEvents: VAULT_NOTIFICATION_EVENTS };
+    }
+
+    if (props.freshness && Object.keys(props.freshness).length > 0) {
+      this.freshnessFunction = this.freshnessCheck(props.freshness, props.settings.freshnessMarginHours, prefix);
+    }
+    this.dashboard = this.buildDashboard(prefix, Object.keys(props.freshness ?? {}));
+  }
+
+  /** Adds an alarm of another construct (the Cognito export, say) to the dashboard's alarm list. */
+  addAlarm(alarm: cloudwatch.Alarm): void {
+    this.alarms.push(alarm);
+  }
+
+  /** Name of the alarm that fires when a category's recovery points are stale. */
+  staleAlarmName(category: string): string | undefined {
+    return this.staleAlarmNames.get(category);
+  }
+
+  private alertTopic(id: string, displayName: string, emails: readonly string[], endpoints: readonly string[]): sns.Topic {
+    const topic = new sns.Topic(this, id, { displayName, masterKey: this.key, enforceSSL: true });
+    for (const statement of alertTopicStatements(topic.topicArn)) topic.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+    for (const address of emails) topic.addSubscription(new subscriptions.EmailSubscription(address));
+    for (const url of endpoints) topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+    return topic;
+  }
+
+  private jobRule(rule: JobAlertRule, topic: sns.Topic): events.Rule {
+    const { source, 'detail-type': detailType, detail } = rule.pattern as { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
+    // The message as EventBridge's input transformer fills it: each <name> becomes the event field at its path.
+    const text = rule.message.split(/(<\w+>)/).map((part) => {
+      const name = /^<(\w+)>$/.exec(part)?.[1];
+      return name && rule.fields[name] ? events.EventField.fromPath(rule.fields[name]) : part;
+    });
+    return new events.Rule(this, rule.id, {
+      description: rule.description,
+      eventPattern: { source, detailType, detail },
+      targets: [new targets.SnsTopic(topic, { message: events.RuleTargetInput.fromText(text.join('')) })],
+    });
+  }
+
+  private freshnessCheck(categories: NonNullable<BackupMonitoringProps['freshness']>, marginHours: number, prefix: string): lambda.Function {
+    const role = new iam.Role(this, 'FreshnessRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Reads backup plans, selections, recovery points and copy jobs',
+    });
+    const logGroup = operationalLogGroup(this, 'FreshnessLogs', 'The log holds resource ARNs, recovery point ages and counts, no data');
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListRecoveryPointsByResource', 'backup:ListCopyJobs'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const logGroupId = (Stack.of(this).resolve(logGroup.logGroupArn) as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    acknowledge(
+      role.node.findChild('DefaultPolicy'),
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'The AWS Backup list operations the check uses (ListBackupPlans, ListCopyJobs, ...) support no resource-level permissions; all are read-only.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`, reason: "Log streams of the function's own log group, whose names are not known in advance." },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Read-only permissions of this one function, kept with its role.' },
+    );
+    const fn = handlerFunction(this, 'FreshnessCheck', {
+      handler: 'freshness-check',
+      serviceName: FRESHNESS_METRICS.service,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      role,
+      logGroup,
+      description: 'Checks that every protected resource has a recovery point (and a copy) within its RPO',
+      environment: FRESHNESS_CHECK_ENVIRONMENT.encode({
+        CATEGORIES: Object.fromEntries(Object.entries(categories).map(([c, { rpoHours, copies }]) => [c, { rpoHours, copies }])),
+        MARGIN_HOURS: marginHours,
+      }),
+      // One run at a time is all an hourly check needs.
+      reservedConcurrentExecutions: 1,
+    });
+    acknowledge(
+      fn,
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: 'The check calls only AWS Backup APIs and reads no data; it needs no network access to resources in a VPC.' },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: 'Invoked by an hourly schedule with retries; failures raise the errors alarm and the missed-runs alarm, and the next run repeats the whole check.' },
+    );
+    new events.Rule(this, 'FreshnessSchedule', {
+      description: 'Runs the recovery point freshness check every hour',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
+    });
+
+    const failing = new cloudwatch.Alarm(this, 'FreshnessCheckErrors', {
+      alarmName: `${prefix}-freshness-check-errors`,
+      alarmDescription: 'The freshness check failed: recovery point age is not being watched',
+      metric: fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const missed = new cloudwatch.Alarm(this, 'FreshnessCheckMissedRuns', {
+      alarmName: `${prefix}-freshness-check-missed-runs`,
+      alarmDescription: 'The hourly freshness check has not run for two hours',
+      metric: fn.metricInvocations({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    for (const alarm of [failing, missed]) {
+      alarm.addAlarmAction(new actions.SnsAction(this.topic));
+      this.alarms.push(alarm);
+    }
+
+    for (const [category, { enhancedMonitoring, rpoHours }] of Object.entries(categories)) {
+      const alarmName = `${prefix}-stale-${category}`;
+      const alarm = new cloudwatch.Alarm(this, `Stale${category.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`, {
+        alarmName,
+        alarmDescription: `A ${category} resource has no recovery point (or copy) newer than ${rpoHours + marginHours} hours (RPO ${rpoHours} h + ${marginHours} h margin): see the freshness check's log or run \`retention status\``,
+        metric: new cloudwatch.Metric({
+          namespace: FRESHNESS_METRICS.namespace,
+          metricName: FRESHNESS_METRICS.staleResources,
+          dimensionsMap: { [FRESHNESS_METRICS.dimension]: category, service: FRESHNESS_METRICS.service },
+          statistic: 'Maximum',
+          period: Duration.hours(1),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new actions.SnsAction(enhancedMonitoring && this.sensitiveTopic ? this.sensitiveTopic : this.topic));
+      this.alarms.push(alarm);
+      this.staleAlarmNames.set(category, alarmName);
+    }
+    return fn;
+  }
+
+  private buildDashboard(prefix: string, categories: string[]): cloudwatch.Dashboard {
+    const backupMetric = (metricName: string, label: string) => new cloudwatch.Metric({ namespace: 'AWS/Backup', metricName, statistic: 'Sum', period: Duration.hours(1), label });
+    const perCategory = (metricName: string, statistic: string) =>
+      categories.map(
+        (category) =>
+          new cloudwatch.Metric({
+            namespace: FRESHNESS_METRICS.namespace,
+            metricName,
+            dimensionsMap: { [FRESHNESS_METRICS.dimension]: category, service: FRESHNESS_METRICS.service },
+            statistic,
+            period: Duration.hours(1),
+            label: category,
+          }),
+      );
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${prefix}-backups`.replace(/[^\w-]/g, '-') });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Backup jobs',
+        left: [backupMetric('NumberOfBackupJobsCompleted', 'completed'), backupMetric('NumberOfBackupJobsFailed', 'failed'), backupMetric('NumberOfBackupJobsExpired', 'expired')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Copy jobs (to the backup account)',
+        left: [backupMetric('NumberOfCopyJobsCompleted', 'completed'), backupMetric('NumberOfCopyJobsFailed', 'failed')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Restore jobs',
+        left: [backupMetric('NumberOfRestoreJobsCompleted', 'completed'), backupMetric('NumberOfRestoreJobsFailed', 'failed')],
+        width: 8,
+      }),
+    );
+    if (categories.length > 0) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({ title: 'Oldest newest-recovery-point age per category (hours)', left: perCategory(FRESHNESS_METRICS.oldestRecoveryPointAgeHours, 'Maximum'), width: 12 }),
+        new cloudwatch.GraphWidget({ title: 'Stale resources per category', left: perCategory(FRESHNESS_METRICS.staleResources, 'Maximum'), width: 12 }),
+      );
+    }
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Recovery points stored',
+        left: [backupMetric('NumberOfRecoveryPointsWarm', 'warm'), backupMetric('NumberOfRecoveryPointsCold', 'cold')],
+        width: 12,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Backup alarms', alarms: this.alarms, width: 12 }),
+    );
+    return dashboard;
+  }
+}

@@ -1,0 +1,96 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag';
+import { SENSITIVE_ROLE_POLICY_NAME, sensitiveRoleDenyStatement } from '../policy';
+
+const BACKUP_SERVICE = 'backup.amazonaws.com';
+
+/**
+ * AWS managed policies of the general backup role. The two S3 policies live at the root path,
+ * not under `service-role/` like the other two; aws-cdk-lib's default selection role has neither.
+ */
+export const GENERAL_BACKUP_MANAGED_POLICIES = [
+  'service-role/AWSBackupServiceRolePolicyForBackup',
+  'service-role/AWSBackupServiceRolePolicyForRestores',
+  'AWSBackupServiceRolePolicyForS3Backup',
+  'AWSBackupServiceRolePolicyForS3Restore',
+] as const;
+
+export interface GeneralBackupRoleProps {
+  /** Name of the role. @default a generated name */
+  readonly roleName?: string;
+  /**
+   * Inline statements, for restrictions the managed policies cannot express (the copy-target guard).
+   * @default none
+   */
+  readonly statements?: iam.PolicyStatement[];
+}
+
+/** The service role AWS Backup assumes for every category but the sensitive one. */
+export class GeneralBackupRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: GeneralBackupRoleProps = {}) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.ServicePrincipal(BACKUP_SERVICE),
+      description: 'AWS Backup service role: backup and restore of DynamoDB, S3, RDS/Aurora and EFS',
+      managedPolicies: GENERAL_BACKUP_MANAGED_POLICIES.map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+      inlinePolicies: props.statements?.length ? { Restrictions: new iam.PolicyDocument({ statements: props.statements }) } : undefined,
+    });
+    acknowledge(
+      this.role,
+      ...GENERAL_BACKUP_MANAGED_POLICIES.map((name) => ({
+        id: `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`,
+        reason: 'AWS maintains the AWS Backup service policies for every resource type AWS Backup supports; the role is assumable only by backup.amazonaws.com.',
+      })),
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The copy-target guard is a DENY that belongs to this one role; a managed policy would let it be detached or shared.' },
+    );
+  }
+}
+
+export interface SensitiveBackupRoleProps {
+  /** Name of the role (the category's `specialized_role`). */
+  readonly roleName: string;
+  /** Allowances that do not depend on the protected resources (vaults, keys). */
+  readonly statements: iam.PolicyStatement[];
+  /** The `key/*` ARN of the backup account's keys, when the role may use them for copies. */
+  readonly destinationKeysArn?: string;
+}
+
+/**
+ * The minimal role for the sensitive path: it can back up the tables it is given and copy to the
+ * sensitive vaults, and an explicit DENY keeps batch reads and every restore away from it.
+ * Table permissions are attached in each data stack by the category plans, so the infrastructure
+ * stack never depends on the stacks that hold the data.
+ */
+export class SensitiveBackupRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SensitiveBackupRoleProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.ServicePrincipal(BACKUP_SERVICE),
+      description: 'AWS Backup role for sensitive data: backup and copy only; batch operations and restore denied',
+      inlinePolicies: {
+        [SENSITIVE_ROLE_POLICY_NAME]: new iam.PolicyDocument({ statements: [iam.PolicyStatement.fromJson(sensitiveRoleDenyStatement()), ...props.statements] }),
+      },
+    });
+    acknowledge(this.role, {
+      id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: 'The sensitive role\'s allowances and DENY are inline so they live and die with the role and cannot be attached elsewhere.',
+    });
+    acknowledge(this.role, {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'tag:GetResources, which AWS Backup needs to resolve selections, takes no resource; everything else is named.',
+    });
+    if (props.destinationKeysArn) {
+      acknowledge(this.role, {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${props.destinationKeysArn}]`,
+        reason: 'The destination key is created in the backup account, so only its account and Region are known here; use is limited to calls through AWS Backup.',
+      });
+    }
+  }
+}

@@ -1,0 +1,372 @@
+import { Annotations, CfnResource, Duration, type IAspect, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import {
+  CATEGORY_TAG,
+  PROTECTION_METADATA_KEY,
+  type ExportedRecord,
+  type ProtectedRecord,
+  type ProtectionRecord,
+  type RetentionPolicy,
+  STATEFUL_RESOURCE_TYPES,
+  type SensitiveTableAccess,
+  backupWindowProblems,
+  maintenanceWindowProblems,
+  windowsOverlap,
+  isStatefulResource,
+  policyDocument,
+  sensitiveTableKeyStatement,
+  sensitiveTablePolicyStatements,
+  suggestion,
+} from '../policy';
+import { type BackupTargets, CategoryBackupPlans } from './category-plans';
+import { acknowledge } from './nag';
+import { secretRotationProblems } from './secrets';
+
+const records = new WeakMap<CfnResource, ProtectionRecord>();
+
+/** The protection declared for a resource, if any. */
+export function protectionOf(resource: IConstruct): ProtectionRecord | undefined {
+  const cfn = resource instanceof CfnResource ? resource : resource.node.defaultChild;
+  return cfn instanceof CfnResource ? records.get(cfn) : undefined;
+}
+
+const supportedTypes = () =>
+  Object.values(STATEFUL_RESOURCE_TYPES)
+    .map((t) => t.label)
+    .join(', ');
+
+/** The CloudFormation resource behind an L1 or L2 construct, or an error naming the construct. */
+function cfnResourceOf(resource: IConstruct, verb: string): CfnResource {
+  const cfn = resource instanceof CfnResource ? resource : resource.node.defaultChild;
+  if (!(cfn instanceof CfnResource) || !(cfn.cfnResourceType in STATEFUL_RESOURCE_TYPES)) {
+    const found = cfn instanceof CfnResource ? cfn.cfnResourceType : 'no CloudFormation resource';
+    throw new Error(`${verb}(${resource.node.path}): ${found} is not a stateful resource the toolkit knows; it takes: ${supportedTypes()}`);
+  }
+  const existing = records.get(cfn);
+  if (existing) {
+    const what = existing.status === 'excluded' ? `excluded (${existing.reason})` : `${existing.status} as ${existing.category}`;
+    throw new Error(`${verb}(${resource.node.path}): already ${what}; declare each resource once`);
+  }
+  return cfn;
+}
+
+function arnOf(cfn: CfnResource): string {
+  if (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable) return cfn.attrArn;
+  if (cfn instanceof s3.CfnBucket) return cfn.attrArn;
+  if (cfn instanceof rds.CfnDBCluster) return cfn.attrDbClusterArn;
+  if (cfn instanceof rds.CfnDBInstance) return cfn.attrDbInstanceArn;
+  if (cfn instanceof efs.CfnFileSystem) return cfn.attrArn;
+  throw new Error(`${cfn.node.path}: no ARN rule for ${cfn.cfnResourceType}`);
+}
+
+function record(cfn: CfnResource, value: ProtectionRecord): void {
+  records.set(cfn, value);
+  cfn.addMetadata(PROTECTION_METADATA_KEY, value);
+}
+
+/** Problems AWS Backup would hit with this resource in this category, found at synth. */
+function resourceProblems(cfn: CfnResource, category: { name: string; coldStorageAfterDays?: number; dedicatedVault: boolean; continuousBackupDays?: number }): string[] {
+  const problems: string[] = [];
+  const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
+  if (cfn instanceof s3.CfnBucket) {
+    const versioning = Stack.of(cfn).resolve(cfn.versioningConfiguration) as { status?: string } | undefined;
+    if (versioning?.status !== 'Enabled') {
+      problems.push(`AWS Backup backs up only versioned S3 buckets, and this one's versioning is ${versioning?.status ?? 'off'}: remove the setting (protect() turns versioning on) or set versioned: true`);
+    }
+  }
+  if (category.coldStorageAfterDays !== undefined && !type.coldStorage) {
+    problems.push(
+      `category ${category.name} moves recovery points to cold storage after ${category.coldStorageAfterDays} days, which AWS Backup cannot do for the type ${type.label} ` +
+        '(it would ignore the setting silently): use a category without lifecycle.cold_storage_days',
+    );
+  }
+  if (category.dedicatedVault && !(cfn instanceof dynamodb.CfnTable)) {
+    problems.push(`category ${category.name} uses the sensitive vault and its minimal role, which back up DynamoDB tables only; a ${type.label} needs another category`);
+  }
+  if (cfn instanceof rds.CfnDBInstance && cfn.dbClusterIdentifier !== undefined) {
+    problems.push('this instance belongs to an Aurora cluster: protect the cluster instead');
+  }
+  if (category.continuousBackupDays !== undefined && (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable || cfn instanceof efs.CfnFileSystem)) {
+    problems.push(`category ${category.name} asks AWS Backup for continuous backup, which it offers for RDS, Aurora and S3 only; DynamoDB has its own point-in-time recovery`);
+  }
+  return problems;
+}
+
+/** The lock of a sensitive (dedicated-vault) DynamoDB table. */
+export interface SensitiveTableOptions {
+  /**
+   * Put the sensitive table's resource policy (and, for a customer-managed key created in this app,
+   * the key policy statement) in place.
+   * @default true
+   */
+  readonly lock?: boolean;
+  /**
+   * Roles of the application, which read and write single items. When given, nobody else may.
+   * @default none: item access is left to IAM
+   */
+  readonly appRoleArns?: string[];
+  /**
+   * Roles of the recovery tooling (hydration, in-place recovery): the only principals that may
+   * scan, batch, export or use PartiQL on the table.
+   * @default none: nobody may
+   */
+  readonly recoveryRoleArns?: string[];
+}
+
+/** Backup and maintenance windows of a protected database. */
+export interface DatabaseOptions {
+  /**
+   * The engine's daily backup window, UTC.
+   * @default '03:00-04:00'
+   */
+  readonly backupWindow?: string;
+  /**
+   * The engine's weekly maintenance window, UTC; must not overlap the backup window.
+   * @default 'sun:05:00-sun:06:00'
+   */
+  readonly maintenanceWindow?: string;
+}
+
+/** How `Retention.of(resource).protect(category, options)` treats the resource. */
+export interface ProtectOptions {
+  /**
+   * For a DynamoDB table in a dedicated-vault (sensitive) category: the table's own lock.
+   * @default the lock, with item access left to IAM and no recovery role
+   */
+  readonly sensitiveTable?: SensitiveTableOptions;
+  /**
+   * For an Aurora cluster or RDS instance: its backup and maintenance windows.
+   * @default the default windows
+   */
+  readonly database?: DatabaseOptions;
+}
+
+type Database = rds.CfnDBCluster | rds.CfnDBInstance;
+
+/**
+ * The engine's own backups follow the category: retention (its point-in-time window), windows that
+ * do not overlap, tags copied to snapshots, encryption with a customer-managed key, log exports;
+ * in production, deletion protection and a final snapshot. Returns what the engine cannot take.
+ */
+function protectDatabase(cfn: Database, category: { name: string; engineBackupRetentionDays: number }, options: DatabaseOptions, production: boolean): string[] {
+  const problems: string[] = [];
+  const stack = Stack.of(cfn);
+  const backupWindow = options.backupWindow ?? '03:00-04:00';
+  const maintenanceWindow = options.maintenanceWindow ?? 'sun:05:00-sun:06:00';
+  const windowProblems = [...backupWindowProblems(backupWindow), ...maintenanceWindowProblems(maintenanceWindow)];
+  problems.push(...windowProblems);
+  if (windowProblems.length === 0 && windowsOverlap(backupWindow, maintenanceWindow)) {
+    problems.push(`backup window ${backupWindow} overlaps maintenance window ${maintenanceWindow}, which RDS refuses: move one of them`);
+  }
+  const current = stack.resolve(cfn.backupRetentionPeriod) as number | undefined;
+  if (current !== undefined && current !== category.engineBackupRetentionDays) {
+    problems.push(`backup retention is set to ${current} days, but category ${category.name} keeps ${category.engineBackupRetentionDays}: remove the setting or change engine_backup_retention_days`);
+  }
+  cfn.backupRetentionPeriod = category.engineBackupRetentionDays;
+  cfn.preferredBackupWindow = backupWindow;
+  cfn.preferredMaintenanceWindow = maintenanceWindow;
+  cfn.copyTagsToSnapshot = true;
+  const engine = String(stack.resolve(cfn.engine) ?? '');
+  if (cfn.enableCloudwatchLogsExports === undefined && engine.includes('postgres')) cfn.enableCloudwatchLogsExports = ['postgresql'];
+  if (stack.resolve(cfn.storageEncrypted) !== true || cfn.kmsKeyId === undefined) {
+    problems.push('storage must be encrypted with a customer-managed KMS key (storageEncryptionKey on the L2 construct)');
+  }
+  if (production) {
+    cfn.deletionProtection = true;
+    cfn.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+  }
+  return problems;
+}
+
+/**
+ * Locks a sensitive table: its resource policy lets SSN data leave one item at a time, to named
+ * roles; its key (when this app owns it) is usable outside DynamoDB and AWS Backup by those roles only.
+ */
+function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable, access: SensitiveTableAccess): { keyLocked: boolean } {
+  const statements = sensitiveTablePolicyStatements(access);
+  if (resource instanceof dynamodb.Table) {
+    for (const statement of statements) resource.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+  } else if (cfn.resourcePolicy === undefined) {
+    cfn.resourcePolicy = { policyDocument: policyDocument(...statements) };
+  } else {
+    cfn.node.addValidation({ validate: () => ['this sensitive table has a resource policy of its own: pass the dynamodb.Table construct to protect() so the lock can be added to it'] });
+  }
+  const key = resource instanceof dynamodb.Table ? resource.encryptionKey : undefined;
+  if (key instanceof kms.Key) {
+    key.addToResourcePolicy(iam.PolicyStatement.fromJson(sensitiveTableKeyStatement(access, Stack.of(cfn).region)));
+    return { keyLocked: true };
+  }
+  Annotations.of(cfn).addWarningV2(
+    'retention-kit:sensitive-table-key',
+    'the table is not encrypted with a customer-managed key created in this app, so its key policy cannot be limited to the named roles',
+  );
+  return { keyLocked: false };
+}
+
+/** Noncurrent versions move to infrequent access, then Glacier, when they are kept long enough for it to pay. */
+export function noncurrentVersionRule(retentionDays: number): s3.LifecycleRule {
+  const transitions =
+    retentionDays >= 180
+      ? [
+          { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) },
+          { storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(90) },
+        ]
+      : [];
+  return {
+    id: 'retention-kit-noncurrent-versions',
+    noncurrentVersionExpiration: Duration.days(retentionDays),
+    noncurrentVersionTransitions: transitions,
+    expiredObjectDeleteMarker: true,
+  };
+}
+
+/**
+ * A protected bucket keeps its versions: versioning on (AWS Backup needs it), and noncurrent versions
+ * and delete markers cleaned up after the category's retention, so versioning does not grow forever.
+ */
+function keepVersions(resource: IConstruct, cfn: s3.CfnBucket, category: { retentionDays: number }): void {
+  if (cfn.versioningConfiguration === undefined) cfn.versioningConfiguration = { status: 'Enabled' };
+  const rule = noncurrentVersionRule(category.retentionDays);
+  if (resource instanceof s3.Bucket) resource.addLifecycleRule(rule);
+  else if (cfn.lifecycleConfiguration === undefined) {
+    cfn.lifecycleConfiguration = {
+      rules: [
+        {
+          id: rule.id,
+          status: 'Enabled',
+          noncurrentVersionExpiration: { noncurrentDays: category.retentionDays },
+          noncurrentVersionTransitions: (rule.noncurrentVersionTransitions ?? []).map((t) => ({ storageClass: t.storageClass.value, transitionInDays: t.transitionAfter.toDays() })),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+    };
+  }
+}
+
+/**
+ * Declares that a resource is kept under a category: adds it to the category's plan in the
+ * resource's own stack. Problems with the pairing (unknown category, an unversioned bucket, a
+ * lifecycle the type cannot do) fail synth together with every other problem, each naming the
+ * resource.
+ */
+export function protectResource(policy: RetentionPolicy, targets: BackupTargets, resource: IConstruct, categoryName: string, options: ProtectOptions = {}): void {
+  const cfn = cfnResourceOf(resource, 'protect');
+  const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
+  if (!type.awsBackup) throw new Error(`protect(${resource.node.path}): ${type.alternative}`);
+  const category = policy.categories[categoryName];
+  if (!category) {
+    const known = Object.keys(policy.categories);
+    records.set(cfn, { status: 'protected', category: categoryName } as ProtectedRecord);
+    cfn.node.addValidation({
+      validate: () => [`unknown category "${categoryName}"${suggestion(categoryName, known)}; known categories: ${known.join(', ')}`],
+    });
+    return;
+  }
+  cfn.node.addValidation({ validate: () => resourceProblems(cfn, category) });
+  const plan = CategoryBackupPlans.of(cfn, targets).planFor(category);
+  // Audit Manager's controls find the resources of a category by this tag.
+  Tags.of(cfn).add(CATEGORY_TAG, category.name);
+  const arn = arnOf(cfn);
+  plan.addResource(arn, cfn.node.path);
+  if (cfn instanceof s3.CfnBucket) keepVersions(resource, cfn, category);
+  if (cfn instanceof s3.CfnBucket && category.copyDestination) {
+    acknowledge(cfn, {
+      id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
+      reason: `AWS Backup keeps copies of this bucket in another account and Region (${category.name} copies to ${category.copyDestination.vaultArn}).`,
+    });
+  }
+  if (cfn instanceof rds.CfnDBCluster) {
+    for (const member of resource.node.findAll().filter((c) => c instanceof rds.CfnDBInstance)) {
+      acknowledge(member, { id: 'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan', reason: 'A member of an Aurora cluster: AWS Backup protects the cluster as a whole.' });
+    }
+  }
+  const databaseProblems = cfn instanceof rds.CfnDBCluster || cfn instanceof rds.CfnDBInstance ? protectDatabase(cfn, category, options.database ?? {}, policy.production) : [];
+  if (databaseProblems.length > 0) cfn.node.addValidation({ validate: () => databaseProblems });
+  let tableAccess: ProtectedRecord['tableAccess'];
+  if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
+    plan.allowSensitiveTable(arn);
+    if (options.sensitiveTable?.lock !== false) {
+      const access = {
+        appRoleArns: options.sensitiveTable?.appRoleArns ?? [],
+        recoveryRoleArns: options.sensitiveTable?.recoveryRoleArns ?? [],
+        backupRoleArn: targets.roleFor(category).roleArn,
+      };
+      const { keyLocked } = lockSensitiveTable(resource, cfn, access);
+      tableAccess = { ...access, keyLocked };
+    }
+  } else if (options.sensitiveTable) {
+    cfn.node.addValidation({ validate: () => [`sensitiveTable options apply only to a DynamoDB table in a dedicated-vault category, not to category ${category.name}`] });
+  }
+  record(cfn, {
+    status: 'protected',
+    category: category.name,
+    schedule: category.schedule,
+    rpoHours: category.rpoHours,
+    scheduleIntervalHours: category.scheduleIntervalHours,
+    retentionDays: category.retentionDays,
+    copyRequired: category.copyDestination !== undefined,
+    ...(cfn instanceof rds.CfnDBCluster || cfn instanceof rds.CfnDBInstance ? { engineBackupRetentionDays: category.engineBackupRetentionDays } : {}),
+    ...(category.continuousBackupDays !== undefined ? { continuousBackupDays: category.continuousBackupDays } : {}),
+    coldStorageAfterDays: category.coldStorageAfterDays,
+    localVault: category.dedicatedVault ? policy.vaultNames.sensitive : policy.vaultNames.general,
+    copyDestination: category.copyDestination?.vaultArn,
+    sensitive: category.dedicatedVault,
+    staleAlarm: targets.staleAlarmFor?.(category),
+    ...(tableAccess ? { tableAccess } : {}),
+  });
+}
+
+/** The shortest reason accepted: a reason is a sentence someone can check, not a flag. */
+export const MIN_EXCLUSION_REASON_LENGTH = 10;
+
+/** Declares that a stateful resource is deliberately not backed up, and why. */
+export function excludeResource(resource: IConstruct, reason: string): void {
+  const cfn = cfnResourceOf(resource, 'exclude');
+  const trimmed = (reason ?? '').trim();
+  if (trimmed.length < MIN_EXCLUSION_REASON_LENGTH) {
+    throw new Error(
+      `exclude(${resource.node.path}): give a written reason of at least ${MIN_EXCLUSION_REASON_LENGTH} characters ` +
+        `(why this data need not be kept, e.g. "derived reports, regenerated from the provider table"); got ${JSON.stringify(reason)}`,
+    );
+  }
+  record(cfn, { status: 'excluded', reason: trimmed });
+}
+
+/** Declares a resource kept by a scheduled export (a Cognito user pool); used by CognitoUserPoolExport. */
+export function recordExport(resource: IConstruct, exported: Omit<ExportedRecord, 'status'>): void {
+  record(cfnResourceOf(resource, 'export'), { status: 'exported', ...exported });
+}
+
+/**
+ * Fails synth for every stateful resource that is neither protected nor excluded, and every secret
+ * with no rotation, naming each by its construct path. Added to the app by the backup
+ * infrastructure stack.
+ */
+export class ProtectionCoverageCheck implements IAspect {
+  /** @param categories the policy's category names, for the error messages */
+  constructor(private readonly categories: string[]) {}
+
+  /** Adds the checks to a construct of the app. */
+
+  visit(node: IConstruct): void {
+    if (node instanceof secretsmanager.CfnSecret) {
+      node.node.addValidation({ validate: () => secretRotationProblems(node) });
+      return;
+    }
+    if (!(node instanceof CfnResource) || records.has(node)) return;
+    const properties = node instanceof rds.CfnDBInstance ? { DBClusterIdentifier: node.dbClusterIdentifier } : undefined;
+    if (!isStatefulResource(node.cfnResourceType, properties)) return;
+    const type = STATEFUL_RESOURCE_TYPES[node.cfnResourceType];
+    const howTo = type.awsBackup
+      ? `protect it with a category (${this.categories.join(', ')}) or exclude it with a written reason`
+      : `${type.alternative}`;
+    node.node.addValidation({ validate: () => (records.has(node) ? [] : [`${type.label} ${node.node.path} is neither protected nor excluded: ${howTo}`]) });
+  }
+}

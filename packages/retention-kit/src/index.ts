@@ -1,0 +1,23 @@
+// The public API of the construct library: constructs, stacks, and the policy types they take.
+// jsii compiles it, so it is the same for TypeScript, JavaScript and Python. The pure policy
+// model (validation, statements, ARNs) is `retention-kit/policy`, for TypeScript and JavaScript.
+export { BackupInfrastructureStack, type BackupInfrastructureStackProps } from './stacks/backup-infrastructure-stack';
+export { BackupAccountStack, type BackupAccountStackProps } from './stacks/backup-account-stack';
+export { type IBackupInfrastructure } from './constructs/backup-infrastructure';
+export { Retention } from './constructs/retention';
+export { RetentionContext } from './constructs/context';
+export { type ProtectOptions, type SensitiveTableOptions, type DatabaseOptions, ProtectionCoverageCheck } from './constructs/protection';
+export { CredentialRotation, type DatabaseRotationProps } from './constructs/secrets';
+export { EncryptedBackupVault, type EncryptedBackupVaultProps } from './constructs/encrypted-backup-vault';
+export { GeneralBackupRole, type GeneralBackupRoleProps, SensitiveBackupRole, type SensitiveBackupRoleProps } from './constructs/backup-roles';
+export { BackupMonitoring, type BackupMonitoringProps, type MonitoredVault, type FreshnessTarget, type SensitiveAuditTargets } from './constructs/backup-monitoring';
+export { CognitoUserPoolExport, type CognitoUserPoolExportProps } from './constructs/cognito-user-pool-export';
+export { RestoreTesting, type RestoreTestingProps, RestoreTestResource } from './constructs/restore-testing';
+export { HydrationStateMachine, type HydrationStateMachineProps } from './constructs/hydration-state-machine';
+export { BucketHydrationStateMachine, type BucketHydrationStateMachineProps } from './constructs/bucket-hydration-state-machine';
+export { RecoveryBackup, TableRecoveryStateMachine, type TableRecoveryStateMachineProps } from './constructs/table-recovery-state-machine';
+export { SensitiveAuditTrail, type SensitiveAuditTrailProps } from './constructs/sensitive-audit-trail';
+export { ComplianceEvidence, type ComplianceEvidenceProps } from './constructs/compliance-evidence';
+export { type CategoryPolicy, type CopyDestination, type GeneralAndSensitive, type MonitoringSettings, type RetentionPolicy } from './policy/config';
+export { type BackupAccountConfig, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
+export { type PlannedRestoreTest, type PlannedSelection, RecoveryPointSelection, RestoreTestResourceType } from './policy/restore-testing';

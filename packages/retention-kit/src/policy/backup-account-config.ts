@@ -1,0 +1,217 @@
+/**
+ * The backup account's configuration, read from its CDK context in the shape of the reference
+ * README (`backup_account_id`, `organization_id`, `backup_region`, `source_account_ids`, ...).
+ * Pure: no CDK, no SDK. Every problem is reported at once.
+ */
+import { z } from 'zod';
+import { ACCOUNT_ID, ORGANIZATION_ID, REGION, ROLE_NAME, VAULT_NAME } from './arns';
+import { DEFAULT_ROLE_NAMES, DEFAULT_VAULT_NAMES } from './categories';
+import type { GeneralAndSensitive, MonitoringSettings } from './config';
+import { type ConfigProblem, RetentionConfigError, suggestion } from './errors';
+
+export const DEFAULT_SSN_KEY_ALIAS = 'alias/compactconnect-ssn-backup-key';
+export const DEFAULT_GENERAL_KEY_ALIAS = 'alias/compactconnect-backup-key';
+
+/** AWS Backup Vault Lock modes. */
+export enum VaultLockMode {
+  /** Removable by principals allowed to (backup:DeleteBackupVaultLockConfiguration). */
+  GOVERNANCE = 'governance',
+  /** After its grace period, removable by nobody, AWS included. */
+  COMPLIANCE = 'compliance',
+}
+
+/** AWS Backup Vault Lock: governance mode can be removed by privileged users; compliance mode, after its grace period, by nobody. */
+export interface VaultLockConfig {
+  /** Governance or compliance. */
+  readonly mode: VaultLockMode;
+  /** Shortest retention a recovery point in the vault may have, in days. */
+  readonly minRetentionDays: number;
+  /** Longest retention a recovery point in the vault may have, in days. */
+  readonly maxRetentionDays: number;
+  /** Compliance mode only: days before the lock becomes immutable (at least 3). */
+  readonly changeableForDays?: number;
+}
+
+/** Vault Lock settings of the general and the sensitive destination vault. */
+export interface VaultLocks {
+  /** The general vault's lock. @default no lock */
+  readonly general?: VaultLockConfig;
+  /** The sensitive vault's lock. @default no lock */
+  readonly sensitive?: VaultLockConfig;
+}
+
+/** The backup account app's validated configuration. */
+export interface BackupAccountConfig {
+  /** The backup account. */
+  readonly backupAccountId: string;
+  /** The organization of the backup and source accounts. */
+  readonly organizationId: string;
+  /** The Region of the destination vaults. */
+  readonly backupRegion: string;
+  /** Accounts allowed to copy in. */
+  readonly sourceAccountIds: string[];
+  /** Regions the source accounts copy from. */
+  readonly sourceRegions: string[];
+  /** Names of the destination vaults. */
+  readonly vaultNames: GeneralAndSensitive;
+  /** Aliases of the destination vaults' keys. */
+  readonly keyAliases: GeneralAndSensitive;
+  /** Backup role names in the source accounts: general, and sensitive (the one that copies SSN data). */
+  readonly sourceRoleNames: GeneralAndSensitive;
+  /** Vault Lock per destination vault. */
+  readonly vaultLock: VaultLocks;
+  /** Tags on every resource of the stack. */
+  readonly tags: { readonly [key: string]: string };
+  /** Alert subscriptions. */
+  readonly monitoring: MonitoringSettings;
+  /** An organization trail to rely on instead of creating one. */
+  readonly organizationTrailArn?: string;
+}
+
+const account = z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
+const region = z.string({ error: 'must be an AWS Region code such as us-west-2' }).regex(REGION, 'must be an AWS Region code such as us-west-2');
+const vaultName = z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores');
+const alias = z.string().regex(/^alias\/[a-zA-Z0-9/_-]{1,250}$/, 'must be alias/<name> (letters, digits, / _ -)').refine((a) => !a.startsWith('alias/aws/'), 'alias/aws/ is reserved for AWS managed keys');
+const days = (min: number, max: number) => z.number().int('must be a whole number of days').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const vaultLockSchema = z.strictObject({
+  mode: z.enum(['governance', 'compliance'], { error: 'must be "governance" or "compliance"' }),
+  min_retention_days: days(1, 36500),
+  max_retention_days: days(1, 36500),
+  changeable_for_days: days(3, 36500).optional(),
+});
+
+const shape = {
+  backup_account_id: account,
+  organization_id: z.string({ error: 'required: the AWS Organizations id, such as o-a1b2c3d4e5' }).regex(ORGANIZATION_ID, 'must be an AWS Organizations id such as o-a1b2c3d4e5'),
+  backup_region: region,
+  source_account_ids: z.array(account, { error: 'must be a list of 12-digit account ids' }).min(1, 'name at least one source (environment) account'),
+  source_regions: z.array(region, { error: 'must be a list of Region codes' }).min(1, 'name at least one source Region'),
+  backup_vault_name: vaultName.optional(),
+  ssn_backup_vault_name: vaultName.optional(),
+  backup_key_alias: alias.optional(),
+  ssn_backup_key_alias: alias.optional(),
+  source_backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name').optional(),
+  source_ssn_backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name').optional(),
+  // Each lock is parsed on its own below, so a problem in one does not hide the other's.
+  vault_lock: z.strictObject({ general: z.unknown().optional(), sensitive: z.unknown().optional() }).optional(),
+  tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).optional(),
+  audit_trail: z
+    .strictObject({
+      organization_trail_arn: z.string().regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[\w.-]+$/, 'must be a CloudTrail trail ARN').optional(),
+    })
+    .optional(),
+  monitoring: z
+    .strictObject({
+      email_subscriptions: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')).optional(),
+      https_subscriptions: z.array(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL')).optional(),
+      sensitive_email_subscriptions: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')).optional(),
+    })
+    .optional(),
+};
+
+export const BACKUP_ACCOUNT_CONTEXT_KEYS = Object.keys(shape);
+const REQUIRED = new Set(['backup_account_id', 'organization_id', 'backup_region', 'source_account_ids', 'source_regions']);
+
+function lockProblems(lock: z.infer<typeof vaultLockSchema>, path: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (lock.min_retention_days > lock.max_retention_days) {
+    problems.push({ path: `${path}.min_retention_days`, value: lock.min_retention_days, message: `must not exceed max_retention_days (${lock.max_retention_days})` });
+  }
+  if (lock.mode === 'compliance' && lock.changeable_for_days === undefined) {
+    problems.push({ path: `${path}.changeable_for_days`, message: 'required in compliance mode: the days (at least 3) before the lock can no longer be removed by anyone' });
+  }
+  if (lock.mode === 'governance' && lock.changeable_for_days !== undefined) {
+    problems.push({ path: `${path}.changeable_for_days`, value: lock.changeable_for_days, message: 'applies only to compliance mode; remove it or use mode "compliance"' });
+  }
+  return problems;
+}
+
+const toLock = (lock: z.infer<typeof vaultLockSchema> | undefined): VaultLockConfig | undefined =>
+  lock && { mode: lock.mode === 'compliance' ? VaultLockMode.COMPLIANCE : VaultLockMode.GOVERNANCE, minRetentionDays: lock.min_retention_days, maxRetentionDays: lock.max_retention_days, changeableForDays: lock.changeable_for_days };
+
+/** Reads and validates the backup account configuration; throws RetentionConfigError with every problem. */
+export function parseBackupAccountConfig(context: Record<string, unknown>): BackupAccountConfig {
+  const problems: ConfigProblem[] = [];
+  const cfg: Record<string, unknown> = {};
+  const parseInto = (target: Record<string, unknown>, key: string, schema: z.ZodType, value: unknown, path: string[]) => {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) {
+      target[key] = parsed.data;
+      return;
+    }
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) problems.push({ path: [...path, ...issue.path.map(String), k].join('.'), message: `unknown key${suggestion(k, Object.keys(vaultLockSchema.shape))}` });
+        continue;
+      }
+      let at: unknown = value;
+      for (const p of issue.path) at = (at as Record<PropertyKey, unknown> | undefined)?.[p];
+      problems.push({ path: [...path, ...issue.path.map(String)].join('.'), value: at, message: issue.message });
+    }
+  };
+  for (const [key, schema] of Object.entries(shape)) {
+    const value = context[key];
+    if (value === undefined) {
+      if (REQUIRED.has(key)) problems.push({ path: key, message: `required${key === 'source_account_ids' ? ': the environment accounts whose backups this account receives' : ''}` });
+      continue;
+    }
+    parseInto(cfg, key, schema as z.ZodType, value, [key]);
+  }
+  const locks = cfg.vault_lock as { general?: unknown; sensitive?: unknown } | undefined;
+  if (locks) {
+    const parsedLocks: Record<string, unknown> = {};
+    for (const which of ['general', 'sensitive'] as const) {
+      if (locks[which] !== undefined) parseInto(parsedLocks, which, vaultLockSchema, locks[which], ['vault_lock', which]);
+    }
+    cfg.vault_lock = parsedLocks;
+  }
+
+  const c = cfg as {
+    backup_account_id?: string;
+    backup_region?: string;
+    source_account_ids?: string[];
+    source_regions?: string[];
+    backup_vault_name?: string;
+    ssn_backup_vault_name?: string;
+    vault_lock?: { general?: z.infer<typeof vaultLockSchema>; sensitive?: z.infer<typeof vaultLockSchema> };
+  } & Record<string, unknown>;
+  if (c.backup_account_id && c.source_account_ids?.includes(c.backup_account_id)) {
+    problems.push({ path: 'source_account_ids', value: c.source_account_ids, message: `must not include the backup account itself (${c.backup_account_id}): the copy has to leave the account it protects` });
+  }
+  if (c.backup_region && c.source_regions?.includes(c.backup_region)) {
+    problems.push({ path: 'source_regions', value: c.source_regions, message: `must not include backup_region (${c.backup_region}): the copy has to leave the Region it protects` });
+  }
+  const vaultNames = { general: c.backup_vault_name ?? DEFAULT_VAULT_NAMES.general, sensitive: c.ssn_backup_vault_name ?? DEFAULT_VAULT_NAMES.sensitive };
+  if (vaultNames.general === vaultNames.sensitive) {
+    problems.push({ path: 'ssn_backup_vault_name', value: vaultNames.sensitive, message: 'must differ from backup_vault_name: sensitive data needs its own vault' });
+  }
+  if (c.vault_lock?.general) problems.push(...lockProblems(c.vault_lock.general, 'vault_lock.general'));
+  if (c.vault_lock?.sensitive) problems.push(...lockProblems(c.vault_lock.sensitive, 'vault_lock.sensitive'));
+  if (problems.length > 0) throw new RetentionConfigError(problems, 'backup account configuration (CDK context)');
+  return {
+    backupAccountId: c.backup_account_id!,
+    organizationId: cfg.organization_id as string,
+    backupRegion: c.backup_region!,
+    sourceAccountIds: c.source_account_ids!,
+    sourceRegions: c.source_regions!,
+    vaultNames,
+    keyAliases: {
+      general: (cfg.backup_key_alias as string | undefined) ?? DEFAULT_GENERAL_KEY_ALIAS,
+      sensitive: (cfg.ssn_backup_key_alias as string | undefined) ?? DEFAULT_SSN_KEY_ALIAS,
+    },
+    sourceRoleNames: {
+      general: (cfg.source_backup_role_name as string | undefined) ?? DEFAULT_ROLE_NAMES.general,
+      sensitive: (cfg.source_ssn_backup_role_name as string | undefined) ?? DEFAULT_ROLE_NAMES.sensitive,
+    },
+    vaultLock: { general: toLock(c.vault_lock?.general), sensitive: toLock(c.vault_lock?.sensitive) },
+    tags: (cfg.tags as Record<string, string> | undefined) ?? {},
+    monitoring: {
+      emails: (cfg.monitoring as { email_subscriptions?: string[] } | undefined)?.email_subscriptions ?? [],
+      httpsEndpoints: (cfg.monitoring as { https_subscriptions?: string[] } | undefined)?.https_subscriptions ?? [],
+      sensitiveEmails: (cfg.monitoring as { sensitive_email_subscriptions?: string[] } | undefined)?.sensitive_email_subscriptions ?? [],
+      freshnessMarginHours: 0,
+    },
+    organizationTrailArn: (cfg.audit_trail as { organization_trail_arn?: string } | undefined)?.organization_trail_arn,
+  };
+}

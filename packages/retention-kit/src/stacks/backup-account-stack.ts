@@ -1,0 +1,115 @@
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { BackupMonitoring } from '../constructs/backup-monitoring';
+import { RetentionContext } from '../constructs/context';
+import { excludeResource } from '../constructs/protection';
+import { SensitiveAuditTrail } from '../constructs/sensitive-audit-trail';
+import { statements } from '../constructs/statements';
+import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
+import {
+  BACKUP_ACCOUNT_CONTEXT_KEYS,
+  type BackupAccountConfig,
+  copyTargetDenyStatement,
+  destinationSensitiveVaultStatements,
+  destinationGeneralCopyTargets,
+  destinationKeyUseStatements,
+  destinationVaultCopyStatements,
+  parseBackupAccountConfig,
+  sensitiveKeyDenyStatement,
+} from '../policy';
+
+export interface BackupAccountStackProps extends StackProps {
+  /**
+   * The backup account's configuration.
+   * @default read and validated from the app's CDK context (`backup_account_id`, `organization_id`, `source_account_ids`, ...)
+   */
+  readonly config?: BackupAccountConfig;
+}
+
+/**
+ * The destination of cross-account copies, deployed in the backup account and Region: a general
+ * and a sensitive vault, each with its own customer-managed key. Only the named source accounts,
+ * inside the organization, can copy in; the sensitive vault and key carry break-glass DENY
+ * statements that block restore, deletion, copy-out and decrypt for every principal.
+ */
+export class BackupAccountStack extends Stack {
+  readonly config: BackupAccountConfig;
+  readonly generalVault: EncryptedBackupVault;
+  readonly sensitiveVault: EncryptedBackupVault;
+  readonly monitoring: BackupMonitoring;
+  readonly auditTrail: SensitiveAuditTrail;
+
+  constructor(scope: Construct, id: string, props: BackupAccountStackProps = {}) {
+    super(scope, id, props);
+    const config = (this.config = props.config ?? parseBackupAccountConfig(RetentionContext.values(this, [...BACKUP_ACCOUNT_CONTEXT_KEYS])));
+    const copyIn = destinationVaultCopyStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId });
+    const keyUse = (roleName: string) =>
+      destinationKeyUseStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId, roleName, backupRegion: config.backupRegion });
+
+    this.generalVault = new EncryptedBackupVault(this, 'BackupVault', {
+      vaultName: config.vaultNames.general,
+      keyAlias: config.keyAliases.general,
+      keyDescription: `Encrypts cross-account copies in ${config.vaultNames.general}`,
+      // Copies out go back to the source accounts (the restore path) or stay in this account.
+      accessPolicyStatements: statements(...copyIn, copyTargetDenyStatement(destinationGeneralCopyTargets(config.sourceAccountIds, config.backupAccountId))),
+      keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.general)),
+      lock: config.vaultLock.general,
+    });
+    this.sensitiveVault = new EncryptedBackupVault(this, 'SSNBackupVault', {
+      vaultName: config.vaultNames.sensitive,
+      keyAlias: config.keyAliases.sensitive,
+      keyDescription: `Encrypts cross-account copies of sensitive data in ${config.vaultNames.sensitive}; decrypt only through AWS Backup (break-glass)`,
+      // No principal copies out of the destination sensitive vault: nothing is exempt from the copy-out DENY.
+      accessPolicyStatements: statements(...destinationSensitiveVaultStatements({ ...config, vaultName: config.vaultNames.sensitive })),
+      keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.sensitive), sensitiveKeyDenyStatement({ region: config.backupRegion })),
+      lock: config.vaultLock.sensitive,
+    });
+
+    // The smaller monitoring of the backup account: failed jobs (restores from these vaults happen here),
+    // vault notifications, failure-metric alarms and a dashboard; freshness is checked from the source accounts.
+    // Not backed up by AWS Backup here: this account holds no backup plans; the bucket is versioned and kept by lifecycle.
+    this.auditTrail = new SensitiveAuditTrail(this, 'AuditTrail', { organizationTrailArn: config.organizationTrailArn });
+    if (this.auditTrail.bucket && this.auditTrail.accessLogBucket) {
+      excludeResource(this.auditTrail.bucket, 'audit trail of the backup account itself: versioned and kept seven years by lifecycle in this isolated account, which runs no backup plans');
+      excludeResource(this.auditTrail.accessLogBucket, 'server access logs of the audit trail bucket: operational records kept by lifecycle');
+    }
+    this.monitoring = new BackupMonitoring(this, 'Monitoring', {
+      sensitiveAudit: {
+        vaultNames: [config.vaultNames.sensitive],
+        vaultArns: [this.sensitiveVault.vault.backupVaultArn],
+        keyArns: [this.sensitiveVault.key.keyArn],
+      },
+      vaults: [
+        { vault: this.generalVault.vault, sensitive: false },
+        { vault: this.sensitiveVault.vault, sensitive: true },
+      ],
+      settings: config.monitoring,
+    });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn });
+
+    for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value);
+
+    new CfnOutput(this, 'BackupVaultArn', { value: this.generalVault.vault.backupVaultArn, description: 'General destination vault' });
+    new CfnOutput(this, 'SSNBackupVaultArn', { value: this.sensitiveVault.vault.backupVaultArn, description: 'Sensitive destination vault' });
+    new CfnOutput(this, 'BackupEncryptionKeyArn', { value: this.generalVault.key.keyArn, description: 'Key of the general destination vault' });
+    new CfnOutput(this, 'SSNBackupEncryptionKeyArn', { value: this.sensitiveVault.key.keyArn, description: 'Key of the sensitive destination vault' });
+    new CfnOutput(this, 'EnvironmentContext', {
+      description: 'Put these keys in each environment app\'s CDK context',
+      value: JSON.stringify(environmentContextFor(config)),
+    });
+  }
+}
+
+
+/** The context an environment app needs to copy into this backup account. */
+export function environmentContextFor(config: BackupAccountConfig): Record<string, unknown> {
+  return {
+    backup_account_id: config.backupAccountId,
+    backup_region: config.backupRegion,
+    organization_id: config.organizationId,
+    backup_vault_name: config.vaultNames.general,
+    ssn_backup_vault_name: config.vaultNames.sensitive,
+    backup_role_name: config.sourceRoleNames.general,
+    backup_policies: { ssn_data: { specialized_role: config.sourceRoleNames.sensitive } },
+  };
+}
