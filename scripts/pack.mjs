@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,7 +32,11 @@ for (const dir of ['packages/retention-kit', 'packages/retention-kit-cli']) {
   for (const file of files) cpSync(join(source, file), join(stage, file));
   for (const file of ['LICENSE', 'CHANGELOG.md']) cpSync(join(root, file), join(stage, file));
   for (const bundled of manifest.bundledDependencies ?? []) {
-    for (const name of withDependencies(bundled)) cpSync(join(root, 'node_modules', name), join(stage, 'node_modules', name), { recursive: true });
+    for (const name of withDependencies(bundled)) {
+      const from = join(root, 'node_modules', name);
+      // The compiled package, without the TypeScript sources and tests some packages also publish (zod does).
+      cpSync(from, join(stage, 'node_modules', name), { recursive: true, filter: (file) => !relative(from, file).split(sep).includes('src') });
+    }
   }
   const [result] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', destination], stage));
   rmSync(stage, { recursive: true, force: true });
