@@ -132,8 +132,11 @@ describe('retention review sensitive (AWS Backup, KMS, IAM and CloudTrail mocked
   });
 
   it('tells the two sides apart by their app context', async () => {
-    const env = await expectationsFor(join(__dirname, '../../../apps/reference'), 'us-east-1', async () => ACCOUNT);
+    const env = await expectationsFor(join(__dirname, '../../../apps/reference'), async () => 'us-east-1', async () => ACCOUNT);
     expect(env.side).toBe('environment account');
-    await expect(expectationsFor(join(__dirname, '../../../apps/reference'), undefined, async () => ACCOUNT)).rejects.toThrow('--region is required');
+    const noRegion = async () => {
+      throw new Error('no AWS Region: pass --region <region>');
+    };
+    await expect(expectationsFor(join(__dirname, '../../../apps/reference'), noRegion, async () => ACCOUNT)).rejects.toThrow('no AWS Region');
   });
 });

@@ -67,6 +67,7 @@ export interface SensitiveAuditTargets {
   readonly keyArns: string[];
 }
 
+/** Properties of the backup monitoring. */
 export interface BackupMonitoringProps {
   /** The vaults whose notifications and job failures are watched. */
   readonly vaults: MonitoredVault[];
@@ -103,12 +104,19 @@ export interface BackupMonitoringProps {
  * with an alarm per category, and a dashboard.
  */
 export class BackupMonitoring extends Construct {
+  /** The alert topic. */
   readonly topic: sns.Topic;
+  /** The sensitive data's alert topic. */
   readonly sensitiveTopic?: sns.Topic;
+  /** The topics' key. */
   readonly key: kms.Key;
+  /** The EventBridge rules: failed jobs and sensitive-path audit events. */
   readonly rules: events.Rule[] = [];
+  /** The alarms, as the dashboard lists them. */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The hourly freshness check. */
   readonly freshnessFunction?: lambda.Function;
+  /** The backup dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
   private readonly staleAlarmNames = new Map<string, string>();
 

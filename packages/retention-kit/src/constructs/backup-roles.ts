@@ -16,6 +16,7 @@ export const GENERAL_BACKUP_MANAGED_POLICIES = [
   'AWSBackupServiceRolePolicyForS3Restore',
 ] as const;
 
+/** Properties of the general backup role. */
 export interface GeneralBackupRoleProps {
   /** Name of the role. @default a generated name */
   readonly roleName?: string;
@@ -28,6 +29,7 @@ export interface GeneralBackupRoleProps {
 
 /** The service role AWS Backup assumes for every category but the sensitive one. */
 export class GeneralBackupRole extends Construct {
+  /** The role. */
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: GeneralBackupRoleProps = {}) {
@@ -50,12 +52,16 @@ export class GeneralBackupRole extends Construct {
   }
 }
 
+/** Properties of the sensitive backup role. */
 export interface SensitiveBackupRoleProps {
   /** Name of the role (the category's `specialized_role`). */
   readonly roleName: string;
   /** Allowances that do not depend on the protected resources (vaults, keys). */
   readonly statements: iam.PolicyStatement[];
-  /** The `key/*` ARN of the backup account's keys, when the role may use them for copies. */
+  /**
+   * The `key/*` ARN of the backup account's keys, when the role may use them for copies.
+   * @default none: no copies
+   */
   readonly destinationKeysArn?: string;
 }
 
@@ -66,6 +72,7 @@ export interface SensitiveBackupRoleProps {
  * stack never depends on the stacks that hold the data.
  */
 export class SensitiveBackupRole extends Construct {
+  /** The role. */
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: SensitiveBackupRoleProps) {

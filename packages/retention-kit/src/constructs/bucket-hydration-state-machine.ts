@@ -11,6 +11,7 @@ import { distributedMapStateMachine, workerFunction } from './distributed-map-wo
 import { acknowledge } from './nag';
 import { operationalLogGroup } from './log-group';
 
+/** Properties of the bucket hydration state machine. */
 export interface BucketHydrationStateMachineProps {
   /** The existing buckets it may fill (the cold standby's). Nothing else is writable. */
   readonly targets: s3.IBucket[];

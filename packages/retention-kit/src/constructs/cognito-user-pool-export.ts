@@ -31,6 +31,7 @@ export const COGNITO_EXPORT_ACTIONS = [
   'cognito-idp:ListUsersInGroup',
 ] as const;
 
+/** Properties of the Cognito user pool export. */
 export interface CognitoUserPoolExportProps {
   /** The pools to export. Each is recorded as kept by this export. */
   readonly userPools: cognito.IUserPool[];
@@ -80,12 +81,19 @@ export interface CognitoUserPoolExportProps {
  * a dead-letter queue and raise alarms; the pools appear in the protection report as exported.
  */
 export class CognitoUserPoolExport extends Construct {
+  /** The export bucket, protected in the export's category. */
   readonly bucket: s3.Bucket;
+  /** The export bucket's key. */
   readonly key: kms.Key;
+  /** The export function. */
   readonly function: lambda.Function;
+  /** The hand-over loop that runs the function until the export is complete. */
   readonly stateMachine: sfn.StateMachine;
+  /** Schedule deliveries that failed. */
   readonly deadLetterQueue: sqs.Queue;
+  /** The export's failure alarms. */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Name of the alarm that fires when an export fails. */
   readonly failureAlarmName: string;
 
   constructor(scope: Construct, id: string, props: CognitoUserPoolExportProps) {

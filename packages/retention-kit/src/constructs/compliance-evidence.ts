@@ -11,6 +11,7 @@ import { acknowledge } from './nag';
 /** Audit Manager's report templates delivered daily: jobs of each kind, and control compliance. */
 export const JOB_REPORT_TEMPLATES = ['BACKUP_JOB_REPORT', 'COPY_JOB_REPORT', 'RESTORE_JOB_REPORT'] as const;
 
+/** Properties of the compliance evidence. */
 export interface ComplianceEvidenceProps {
   /** The retention policy whose categories the frameworks check. */
   readonly policy: RetentionPolicy;
@@ -31,8 +32,11 @@ const frameworkName = (stackName: string, suffix: string) => `${stackName}_${suf
  * controls per account and Region.
  */
 export class ComplianceEvidence extends Construct {
+  /** The reports bucket. */
   readonly bucket: s3.Bucket;
+  /** The reports bucket's access log bucket, when this construct made it. */
   readonly accessLogBucket?: s3.Bucket;
+  /** The Audit Manager frameworks, made at synth for the categories in use. */
   readonly frameworks: backup.CfnFramework[] = [];
   private readonly policy: RetentionPolicy;
   private built = false;

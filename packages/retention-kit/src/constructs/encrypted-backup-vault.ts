@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { type VaultLockConfig, VaultLockMode, defaultKeyAlias } from '../policy';
 
+/** Properties of an encrypted backup vault. */
 export interface EncryptedBackupVaultProps {
   /** Name of the backup vault. */
   readonly vaultName: string;

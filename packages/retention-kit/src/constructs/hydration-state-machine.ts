@@ -11,6 +11,7 @@ import { distributedMapStateMachine, workerFunction } from './distributed-map-wo
 import { acknowledge, nagValue } from './nag';
 import { operationalLogGroup } from './log-group';
 
+/** Properties of the table hydration state machine. */
 export interface HydrationStateMachineProps {
   /** The existing tables it may fill (the cold standby's). Nothing else is writable. */
   readonly targets: dynamodb.ITable[];

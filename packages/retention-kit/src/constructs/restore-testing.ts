@@ -49,6 +49,7 @@ export class RestoreTestResource {
   ) {}
 }
 
+/** Properties of restore testing. */
 export interface RestoreTestingProps {
   /**
    * The backup infrastructure whose general vault holds the recovery points tested, and whose

@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 /** Days between rotations of database credentials unless told otherwise. */
 export const DEFAULT_ROTATION_DAYS = 30;
 
+/** Properties of a database's credential rotation. */
 export interface DatabaseRotationProps {
   /**
    * Time between rotations.

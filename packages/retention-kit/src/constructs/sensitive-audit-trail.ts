@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
 
+/** Properties of the sensitive audit trail. */
 export interface SensitiveAuditTrailProps {
   /**
    * An organization trail that already records this account's management events. When given, no
@@ -13,10 +14,10 @@ export interface SensitiveAuditTrailProps {
    */
   readonly organizationTrailArn?: string;
   /**
-   * Days the trail's log files are kept.
-   * @default 2555 (seven years, like the data they cover)
+   * How long the trail's log files are kept (whole days).
+   * @default Duration.days(2555): seven years, like the data they cover
    */
-  readonly retentionDays?: number;
+  readonly retention?: Duration;
 }
 
 /**
@@ -26,17 +27,22 @@ export interface SensitiveAuditTrailProps {
  * alerts depend on this trail, or on the organization trail named instead.
  */
 export class SensitiveAuditTrail extends Construct {
+  /** The trail, unless an organization trail is relied on. */
   readonly trail?: cloudtrail.Trail;
+  /** The trail's bucket. */
   readonly bucket?: s3.Bucket;
+  /** The trail bucket's access log bucket. */
   readonly accessLogBucket?: s3.Bucket;
+  /** The trail's key. */
   readonly key?: kms.Key;
+  /** The organization trail relied on instead, when named. */
   readonly organizationTrailArn?: string;
 
   constructor(scope: Construct, id: string, props: SensitiveAuditTrailProps = {}) {
     super(scope, id);
     this.organizationTrailArn = props.organizationTrailArn;
     if (props.organizationTrailArn) return;
-    const retention = Duration.days(props.retentionDays ?? 2555);
+    const retention = props.retention ?? Duration.days(2555);
 
     this.key = new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'Encrypts the sensitive-path CloudTrail logs', removalPolicy: RemovalPolicy.RETAIN });
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {

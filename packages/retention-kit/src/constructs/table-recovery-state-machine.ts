@@ -42,6 +42,7 @@ export class RecoveryBackup {
   ) {}
 }
 
+/** Properties of the in-place table recovery state machine. */
 export interface TableRecoveryStateMachineProps {
   /** The live table the state machine repairs; it can touch no other table's items. */
   readonly table: dynamodb.ITable;

@@ -28,7 +28,10 @@ export interface VaultLockConfig {
   readonly minRetentionDays: number;
   /** Longest retention a recovery point in the vault may have, in days. */
   readonly maxRetentionDays: number;
-  /** Compliance mode only: days before the lock becomes immutable (at least 3). */
+  /**
+   * Compliance mode only: days before the lock becomes immutable (at least 3).
+   * @default none (governance mode)
+   */
   readonly changeableForDays?: number;
 }
 
@@ -64,7 +67,10 @@ export interface BackupAccountConfig {
   readonly tags: { readonly [key: string]: string };
   /** Alert subscriptions. */
   readonly monitoring: MonitoringSettings;
-  /** An organization trail to rely on instead of creating one. */
+  /**
+   * An organization trail to rely on instead of creating one.
+   * @default none: the stack creates a trail
+   */
   readonly organizationTrailArn?: string;
 }
 

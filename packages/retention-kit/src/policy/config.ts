@@ -49,7 +49,10 @@ export interface CopyDestination {
 export interface CategoryPolicy {
   /** The category's name (its key in `backup_policies`). */
   readonly name: string;
-  /** What the category holds, in plain words. */
+  /**
+   * What the category holds, in plain words.
+   * @default none
+   */
   readonly description?: string;
   /** AWS cron expression, UTC. */
   readonly schedule: string;
@@ -61,11 +64,17 @@ export interface CategoryPolicy {
   readonly rtoHours: number;
   /** Days an RDS/Aurora engine keeps its own automated backups (1-35): the point-in-time window. */
   readonly engineBackupRetentionDays: number;
-  /** Days AWS Backup keeps continuous (point-in-time) backups, when the category asks for them. */
+  /**
+   * Days AWS Backup keeps continuous (point-in-time) backups, when the category asks for them.
+   * @default none: no continuous backup
+   */
   readonly continuousBackupDays?: number;
   /** Days after creation that a recovery point is deleted. */
   readonly retentionDays: number;
-  /** Days after creation that a recovery point moves to cold storage; undefined for none. */
+  /**
+   * Days after creation that a recovery point moves to cold storage; undefined for none.
+   * @default none: no cold storage
+   */
   readonly coldStorageAfterDays?: number;
   /** Minutes within which a scheduled backup job must start. */
   readonly startWindowMinutes: number;
@@ -75,21 +84,39 @@ export interface CategoryPolicy {
   readonly dedicatedVault: boolean;
   /** Alerts of this category go to the sensitive-data topic. */
   readonly enhancedMonitoring: boolean;
-  /** Name of the dedicated backup role, for dedicated-vault categories. */
+  /**
+   * Name of the dedicated backup role, for dedicated-vault categories.
+   * @default none (categories without a dedicated vault)
+   */
   readonly specializedRole?: string;
-  /** The backup-account vault that copies go to; undefined when the category keeps no copy. */
+  /**
+   * The backup-account vault that copies go to; undefined when the category keeps no copy.
+   * @default none: no copy
+   */
   readonly copyDestination?: CopyDestination;
 }
 
 /** A validated retention policy: what is kept, how long and where. Read one with `RetentionContext.policy(scope)`. */
 export interface RetentionPolicy {
-  /** The environment's name (test, beta, prod), which selects `backup_environments` overrides. */
+  /**
+   * The environment's name (test, beta, prod), which selects `backup_environments` overrides.
+   * @default none: the base policy
+   */
   readonly environment?: string;
-  /** The backup account that copies go to. */
+  /**
+   * The backup account that copies go to.
+   * @default none: no copies
+   */
   readonly backupAccountId?: string;
-  /** The backup account's Region. */
+  /**
+   * The backup account's Region.
+   * @default none: no copies
+   */
   readonly backupRegion?: string;
-  /** The AWS Organizations organization of both accounts. */
+  /**
+   * The AWS Organizations organization of both accounts.
+   * @default none
+   */
   readonly organizationId?: string;
   /** Names of the local (and destination) vaults. */
   readonly vaultNames: GeneralAndSensitive;
@@ -99,7 +126,10 @@ export interface RetentionPolicy {
   readonly categories: { readonly [name: string]: CategoryPolicy };
   /** Alert subscriptions and the freshness margin. */
   readonly monitoring: MonitoringSettings;
-  /** An organization trail to rely on instead of creating one. */
+  /**
+   * An organization trail to rely on instead of creating one.
+   * @default none: the stack creates a trail
+   */
   readonly organizationTrailArn?: string;
   /** Production: databases get deletion protection and a final snapshot. */
   readonly production: boolean;

@@ -8,10 +8,15 @@ import type { CategoryPolicy } from './config';
 /** AWS Backup's restore testing resource type for each CloudFormation type it can test. */
 /** AWS Backup's restore testing resource types (`ProtectedResourceType` of a selection). */
 export enum RestoreTestResourceType {
+  /** A DynamoDB table. */
   DYNAMODB = 'DynamoDB',
+  /** An S3 bucket. */
   S3 = 'S3',
+  /** An Aurora cluster. */
   AURORA = 'Aurora',
+  /** An RDS instance. */
   RDS = 'RDS',
+  /** An EFS file system. */
   EFS = 'EFS',
 }
 
@@ -55,7 +60,10 @@ export interface RestoreTestTarget {
   readonly arn: string;
   readonly type: RestoreTestResourceType;
   readonly category: string;
-  /** Restore metadata overrides, e.g. `{ dbsubnetgroupname: 'restore-tests' }` for Aurora. */
+  /**
+   * Restore metadata overrides, e.g. `{ dbsubnetgroupname: 'restore-tests' }` for Aurora.
+   * @default none
+   */
   readonly metadataOverrides?: Readonly<Record<string, string>>;
   /** For messages. */
   readonly path?: string;
@@ -69,7 +77,10 @@ export interface PlannedSelection {
   readonly type: RestoreTestResourceType;
   /** The selected resources (at most 30). */
   readonly arns: string[];
-  /** Restore metadata overrides of these resources. */
+  /**
+   * Restore metadata overrides of these resources.
+   * @default none
+   */
   readonly metadataOverrides?: { readonly [key: string]: string };
 }
 

@@ -18,6 +18,7 @@ import {
   sensitiveKeyDenyStatement,
 } from '../policy';
 
+/** Properties of the backup account stack. */
 export interface BackupAccountStackProps extends StackProps {
   /**
    * The backup account's configuration.
@@ -33,10 +34,15 @@ export interface BackupAccountStackProps extends StackProps {
  * statements that block restore, deletion, copy-out and decrypt for every principal.
  */
 export class BackupAccountStack extends Stack {
+  /** The validated configuration. */
   readonly config: BackupAccountConfig;
+  /** The general destination vault and its key. */
   readonly generalVault: EncryptedBackupVault;
+  /** The sensitive destination vault and its key (break-glass DENY). */
   readonly sensitiveVault: EncryptedBackupVault;
+  /** The backup account's monitoring: failed jobs, vault notifications, alarms. */
   readonly monitoring: BackupMonitoring;
+  /** CloudTrail coverage of the backup account's sensitive vault and key. */
   readonly auditTrail: SensitiveAuditTrail;
 
   constructor(scope: Construct, id: string, props: BackupAccountStackProps = {}) {

@@ -23,6 +23,7 @@ import {
   localSensitiveVaultStatements,
 } from '../policy';
 
+/** Properties of an environment account's backup infrastructure. */
 export interface BackupInfrastructureStackProps extends StackProps {
   /**
    * The retention policy.
@@ -65,13 +66,21 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
     return backupInfrastructureOf(scope);
   }
 
+  /** The validated retention policy. */
   readonly policy: RetentionPolicy;
+  /** The general local vault and its key. */
   readonly generalVault: EncryptedBackupVault;
+  /** The sensitive local vault and its key (break-glass DENY). */
   readonly sensitiveVault: EncryptedBackupVault;
+  /** The general AWS Backup service role. */
   readonly generalRole: iam.IRole;
+  /** The minimal role that backs up the sensitive category. */
   readonly sensitiveRole: iam.IRole;
+  /** Topics, rules, alarms, the freshness check and the dashboard, unless turned off. */
   readonly monitoring?: BackupMonitoring;
+  /** CloudTrail coverage of the sensitive path. */
   readonly auditTrail: SensitiveAuditTrail;
+  /** AWS Backup Audit Manager frameworks and report plans, unless turned off. */
   readonly compliance?: ComplianceEvidence;
 
   constructor(scope: Construct, id: string, props: BackupInfrastructureStackProps = {}) {

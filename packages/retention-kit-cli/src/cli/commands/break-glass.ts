@@ -5,7 +5,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { BREAK_GLASS_OPENS, BREAK_GLASS_USER_AGENT, type BreakGlassGrant, breakGlassStatements, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
 import { type BreakGlassClients, closeBreakGlass, openBreakGlass } from '../../runtime/break-glass';
-import { clientSettings } from '../../runtime/clients';
+import { type AwsOptions, awsSettings, output, resolveRegion, withAws, withJson } from '../aws';
 
 const STATE_DIR = '.retention';
 
@@ -25,9 +25,9 @@ export function showBreakGlass(grant: BreakGlassGrant, region: string): string {
   return [section('Sensitive vault access policy', 'vault', vaultBase), '', section('Sensitive key policy', 'key', keyBase)].join('\n');
 }
 
-function clients(region: string): BreakGlassClients {
+async function clients(options: AwsOptions, region: string): Promise<BreakGlassClients> {
   // The user agent marks these calls in CloudTrail, so the audit rules can announce them as expected.
-  const settings = { ...clientSettings(region), customUserAgent: BREAK_GLASS_USER_AGENT };
+  const settings = { ...(await awsSettings(options, region)), customUserAgent: BREAK_GLASS_USER_AGENT };
   return { backup: new BackupClient(settings), kms: new KMSClient(settings), sts: new STSClient(settings) };
 }
 
@@ -40,45 +40,46 @@ const files = (options: { vaultName: string; region: string; stateFile?: string;
 export function breakGlassCommand(): Command {
   const command = new Command('break-glass').description('Open restore and decrypt on a sensitive vault and key for one principal, for a limited time, and close it again');
 
-  command
+  const show = command
     .command('show')
     .description('Print the exact temporary policy statements that open restore for one principal (changes nothing)')
     .requiredOption('--principal <arn>', 'the IAM role or user ARN to let through')
     .requiredOption('--until <iso8601>', 'end of the window (UTC)')
-    .option('--from <iso8601>', 'start of the window (UTC)', new Date().toISOString())
-    .requiredOption('--region <region>', 'Region of the vault and key (their kms:ViaService names it)')
-    .action((options: { principal: string; until: string; from: string; region: string }) => {
-      process.stdout.write(`${showBreakGlass(grantFrom(options), options.region)}\n`);
-    });
+    .option('--from <iso8601>', 'start of the window (UTC)', new Date().toISOString());
+  withAws(show, 'Region of the vault and key (their kms:ViaService names it)').action(async (options: { principal: string; until: string; from: string } & AwsOptions) => {
+    process.stdout.write(`${showBreakGlass(grantFrom(options), await resolveRegion(options))}\n`);
+  });
 
-  command
+  const open = command
     .command('open')
     .description('Save the deployed policies, then put the opened ones; writes an audit record')
     .requiredOption('--vault-name <name>', 'the sensitive backup vault')
     .requiredOption('--key-id <id>', 'key id, ARN or alias of the vault key')
-    .requiredOption('--region <region>', 'Region of the vault and key')
     .requiredOption('--principal <arn>', 'the IAM role or user ARN to let through')
     .requiredOption('--until <iso8601>', 'end of the window (UTC, at most 72 hours ahead)')
     .requiredOption('--reason <text>', 'the incident and why restore is needed')
     .option('--from <iso8601>', 'start of the window (UTC)')
     .option('--state-file <file>', `where the deployed policies are saved (default ${STATE_DIR}/break-glass-<region>-<vault>.json)`)
-    .option('--audit-log <file>', `JSON Lines audit log (default ${STATE_DIR}/break-glass-audit.jsonl)`)
-    .action(async (options: { vaultName: string; keyId: string; region: string; principal: string; until: string; from?: string; reason: string; stateFile?: string; auditLog?: string }) => {
-      const record = await openBreakGlass(clients(options.region), { vaultName: options.vaultName, keyId: options.keyId }, grantFrom(options), options.reason, files(options));
-      process.stdout.write(`Break-glass OPEN on ${record.vault} and ${record.key} for ${record.principal} until ${record.notAfter}.\n${JSON.stringify(record)}\n`);
-    });
+    .option('--audit-log <file>', `JSON Lines audit log (default ${STATE_DIR}/break-glass-audit.jsonl)`);
+  withJson(withAws(open, 'Region of the vault and key')).action(
+    async (options: { vaultName: string; keyId: string; principal: string; until: string; from?: string; reason: string; stateFile?: string; auditLog?: string; json?: boolean } & AwsOptions) => {
+      const region = await resolveRegion(options);
+      const record = await openBreakGlass(await clients(options, region), { vaultName: options.vaultName, keyId: options.keyId }, grantFrom(options), options.reason, files({ ...options, region }));
+      output(options, record, () => `Break-glass OPEN on ${record.vault} and ${record.key} for ${record.principal} until ${record.notAfter}.\n${JSON.stringify(record)}\n`);
+    },
+  );
 
-  command
+  const close = command
     .command('close')
     .description('Put the saved policies back and verify them; writes an audit record')
     .requiredOption('--vault-name <name>', 'the sensitive backup vault (names the default state file)')
-    .requiredOption('--region <region>', 'Region of the vault and key')
     .option('--state-file <file>', 'the state file written by open')
-    .option('--audit-log <file>', 'JSON Lines audit log')
-    .action(async (options: { vaultName: string; region: string; stateFile?: string; auditLog?: string }) => {
-      const record = await closeBreakGlass(clients(options.region), files(options));
-      process.stdout.write(`Break-glass CLOSED on ${record.vault} and ${record.key}; the deployed policies are back and verified.\n${JSON.stringify(record)}\n`);
-    });
+    .option('--audit-log <file>', 'JSON Lines audit log');
+  withJson(withAws(close, 'Region of the vault and key')).action(async (options: { vaultName: string; stateFile?: string; auditLog?: string; json?: boolean } & AwsOptions) => {
+    const region = await resolveRegion(options);
+    const record = await closeBreakGlass(await clients(options, region), files({ ...options, region }));
+    output(options, record, () => `Break-glass CLOSED on ${record.vault} and ${record.key}; the deployed policies are back and verified.\n${JSON.stringify(record)}\n`);
+  });
 
   return command;
 }

@@ -1,25 +1,34 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { clientSettings } from '../../runtime/clients';
+import { type AwsOptions, awsSettings, output, withAws, withJson } from '../aws';
+import { EXIT_CODES, exitWith } from '../exit-codes';
 import { createCognitoClient, type QuotaOverrides } from '../../runtime/cognito/client';
 import { openExport, verifyExport } from '../../runtime/cognito/export-reader';
 import { runExportJob } from '../../runtime/cognito/export-job';
-import { RestoreRefusedError, type RestoreMethod, restoreUserPool } from '../../runtime/cognito/restorer';
+import { RestoreRefusedError, type RestoreMethod, type RestoreSummary, restoreUserPool } from '../../runtime/cognito/restorer';
 import { DEFAULT_SOURCE_SUB_ATTRIBUTE } from '../../runtime/cognito/restore-model';
-import { formatRestoreSummary, restoreExitCode } from '../../runtime/cognito/restore-summary';
+import { formatRestoreSummary } from '../../runtime/cognito/restore-summary';
 import { sendInvitations } from '../../runtime/cognito/invitations';
 import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory } from '../../runtime/cognito/quotas';
 import { FolderStore, storeFor } from '../../runtime/store';
 import { parsePositiveInteger } from '../options';
 
-interface StoreOptions {
-  region?: string;
+interface StoreOptions extends AwsOptions {
   s3PathStyle?: boolean;
+  json?: boolean;
 }
 
-function s3Client(options: StoreOptions): S3Client {
-  return new S3Client({ ...clientSettings(options.region), forcePathStyle: options.s3PathStyle === true });
+/** The store at `location`: a folder, or an S3 prefix (only then is a Region needed). */
+async function storeAt(location: string, options: StoreOptions) {
+  if (!location.startsWith('s3://')) return storeFor(location);
+  return storeFor(location, new S3Client({ ...(await awsSettings(options)), forcePathStyle: options.s3PathStyle === true }));
+}
+
+/** A Cognito client for the Region and profile, limited to the quotas. */
+async function cognitoClient(options: StoreOptions & { rate?: QuotaOverrides }) {
+  const settings = await awsSettings(options);
+  return createCognitoClient({ region: settings.region, profile: settings.profile, rates: options.rate });
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -38,18 +47,18 @@ function parseRate(value: string, previous: QuotaOverrides = {}): QuotaOverrides
 
 export function cognitoCommand(): Command {
   const command = new Command('cognito').description('Cognito user pools: export every user, group and membership; verify an export; restore it into a new pool');
-  command
+  const exportCommand = command
     .command('export')
     .description('Exports user pools to a folder or s3://bucket/prefix, one new run folder per pool; an interrupted run continues where it stopped')
     .requiredOption('--user-pool-id <id>', 'a pool to export (repeat for several)', collect)
     .requiredOption('--out <dir|s3://bucket/prefix>', 'where the export goes')
-    .option('--region <region>', 'the Region')
     .option('--rate <category=rps>', `requests per second for a Cognito quota category (repeatable; defaults: ${Object.entries(COGNITO_DEFAULT_QUOTAS).filter(([c]) => ['UserList', 'UserPoolRead', 'UserPoolResourceRead'].includes(c)).map(([c, n]) => `${c}=${n}`).join(', ')})`, parseRate)
     .option('--no-segments', 'list users in one sequence instead of 16 parallel sub-prefix segments')
-    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)')
+    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)');
+  withJson(withAws(exportCommand))
     .action(async (options: { userPoolId: string[]; out: string; rate?: QuotaOverrides; segments: boolean } & StoreOptions) => {
-      const client = createCognitoClient({ region: options.region, rates: options.rate });
-      const store = storeFor(options.out, s3Client(options));
+      const client = await cognitoClient(options);
+      const store = await storeAt(options.out, options);
       const bar = process.stderr.isTTY ? new SingleBar({ format: '{pool} [{bar}] {value}/{total} users | {memberships} memberships | {eta_formatted}' }) : undefined;
       const started = Date.now();
       const result = await runExportJob({
@@ -65,6 +74,11 @@ export function cognitoCommand(): Command {
         },
       });
       bar?.stop();
+      if (options.json) {
+        output(options, { exported: result.exported.map(({ userPoolId, location, manifest }) => ({ userPoolId, location, counts: manifest.counts, resumes: manifest.resumes })), failed: result.failed }, () => '');
+        if (result.failed.length > 0) exitWith(EXIT_CODES.problem);
+        return;
+      }
       for (const { userPoolId, location, manifest } of result.exported) {
         const statuses = Object.entries(manifest.counts.usersByStatus).map(([status, n]) => `${status} ${n}`).join(', ');
         process.stdout.write(
@@ -75,28 +89,33 @@ export function cognitoCommand(): Command {
       }
       for (const { userPoolId, error } of result.failed) process.stderr.write(`${userPoolId}: FAILED: ${error}\n`);
       process.stdout.write(`${result.exported.length} of ${options.userPoolId.length} pools exported in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      if (result.failed.length > 0) process.exitCode = 1;
+      if (result.failed.length > 0) exitWith(EXIT_CODES.problem);
     });
-  command
+  const verify = command
     .command('verify')
     .description("Checks an export against its manifest: every file's SHA-256 and size, record counts and digests")
     .requiredOption('--from <dir|s3://bucket/prefix>', 'a run folder, a pool folder (its newest complete run) or the export root with one pool')
     .option('--user-pool-id <id>', 'the pool, when the location holds several')
-    .option('--region <region>', 'the Region')
-    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)')
+    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)');
+  withJson(withAws(verify, 'the Region of an s3:// location'))
     .action(async (options: { from: string; userPoolId?: string } & StoreOptions) => {
-      const store = storeFor(options.from, s3Client(options));
+      const store = await storeAt(options.from, options);
       const run = await openExport(store, options.userPoolId ?? '');
       const verification = await verifyExport(run);
       const where = `${store.location}/${run.path}`.replace(/\/+$/, '');
+      if (options.json) {
+        output(options, { location: where, ...verification }, () => '');
+        if (!verification.ok) exitWith(EXIT_CODES.problem);
+        return;
+      }
       if (!verification.ok) {
         process.stderr.write(`${where}: ${verification.problems.length} problem(s)\n${verification.problems.map((p) => `  ${p}`).join('\n')}\n`);
-        process.exitCode = 1;
+        exitWith(EXIT_CODES.problem);
         return;
       }
       process.stdout.write(`${where}: OK, ${verification.users} users and ${verification.memberships} memberships match the manifest (${run.manifest.files.length} files)\n`);
     });
-  command
+  const restore = command
     .command('restore')
     .description(
       'Restores an export into a new user pool: checks the pool first, then groups, users (invitations suppressed; they must set a new password) and memberships. ' +
@@ -111,9 +130,9 @@ export function cognitoCommand(): Command {
     .option('--source-sub-attribute <name>', "custom attribute that receives each user's old sub, when the pool has it", DEFAULT_SOURCE_SUB_ATTRIBUTE)
     .option('--state <dir>', 'folder for checkpoints and reports', '.retention/cognito-restore')
     .option('--concurrency <n>', 'users written at once', parsePositiveInteger, 8)
-    .option('--region <region>', 'the Region')
     .option('--rate <category=rps>', 'requests per second for a Cognito quota category (repeatable; defaults: the documented quotas)', parseRate)
-    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)')
+    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)');
+  withJson(withAws(restore))
     .action(
       async (
         options: {
@@ -129,8 +148,8 @@ export function cognitoCommand(): Command {
           rate?: QuotaOverrides;
         } & StoreOptions,
       ) => {
-        const client = createCognitoClient({ region: options.region, rates: options.rate });
-        const run = await openExport(storeFor(options.from, s3Client(options)), options.sourcePoolId ?? '');
+        const client = await cognitoClient(options);
+        const run = await openExport(await storeAt(options.from, options), options.sourcePoolId ?? '');
         const bar = process.stderr.isTTY ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} | {eta_formatted}' }) : undefined;
         let phase = '';
         try {
@@ -156,21 +175,20 @@ export function cognitoCommand(): Command {
             },
           });
           bar?.stop();
-          process.stdout.write(formatRestoreSummary(result.summary));
-          if (result.status === 'complete') process.stdout.write(`report: ${result.report}\n`);
-          process.exitCode = restoreExitCode(result.summary);
+          output(options, result, () => `${formatRestoreSummary(result.summary)}${result.status === 'complete' ? `report: ${result.report}\n` : ''}`);
+          exitWith(restoreExitCode(result.summary));
         } catch (error) {
           bar?.stop();
           if (error instanceof RestoreRefusedError) {
             process.stderr.write(`${error.message}\n`);
-            process.exitCode = 1;
+            exitWith(EXIT_CODES.problem);
             return;
           }
           throw error;
         }
       },
     );
-  command
+  const invite = command
     .command('invite')
     .description(
       'Sends the pool\'s invitation message, with a new temporary password, to every enabled user still in FORCE_CHANGE_PASSWORD (after a restore). ' +
@@ -180,22 +198,22 @@ export function cognitoCommand(): Command {
     .option('--state <dir>', 'folder that records who was invited', '.retention/cognito-restore')
     .option('--again', 'invite again users an earlier run invited')
     .option('--dry-run', 'count who would be invited; send nothing')
-    .option('--region <region>', 'the Region')
-    .option('--rate <category=rps>', 'requests per second for a Cognito quota category (repeatable)', parseRate)
-    .action(async (options: { userPoolId: string; state: string; again?: boolean; dryRun?: boolean; region?: string; rate?: QuotaOverrides }) => {
+    .option('--rate <category=rps>', 'requests per second for a Cognito quota category (repeatable)', parseRate);
+  withJson(withAws(invite))
+    .action(async (options: { userPoolId: string; state: string; again?: boolean; dryRun?: boolean; rate?: QuotaOverrides } & StoreOptions) => {
       const result = await sendInvitations({
-        client: createCognitoClient({ region: options.region, rates: options.rate }),
+        client: await cognitoClient(options),
         userPoolId: options.userPoolId,
         state: new FolderStore(options.state),
         again: options.again,
         dryRun: options.dryRun,
       });
-      process.stdout.write(
+      output(options, result, () =>
         `${options.userPoolId}: ${result.sent} invitation(s) ${options.dryRun ? 'would be ' : ''}sent, ${result.alreadyInvited} already invited, ` +
           `${result.disabled} disabled (not invited), ${result.failed.length} failed\n`,
       );
       for (const { username, reason } of result.failed) process.stderr.write(`  failed: ${username}: ${reason}\n`);
-      if (result.failed.length > 0) process.exitCode = 1;
+      if (result.failed.length > 0) exitWith(EXIT_CODES.problem);
     });
   return command;
 }
@@ -205,3 +223,10 @@ function parseMethod(value: string): RestoreMethod {
   return value as RestoreMethod;
 }
 
+
+/** Anything failed: problem; users or groups differ from the export: differences; else ok. */
+export function restoreExitCode(summary: RestoreSummary): (typeof EXIT_CODES)[keyof typeof EXIT_CODES] {
+  if (summary.users.failed.count > 0 || summary.memberships.failed.count > 0) return EXIT_CODES.problem;
+  if (summary.users.differing.count > 0 || summary.groups.differing.count > 0) return EXIT_CODES.differences;
+  return EXIT_CODES.ok;
+}

@@ -3,7 +3,8 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { clientSettings } from '../../runtime/clients';
+import { awsSettings, output, withAws, withJson } from '../aws';
+import { EXIT_CODES, exitWith } from '../exit-codes';
 import { type DoctorCheck, runDoctor } from '../../runtime/doctor';
 
 export function formatChecks(checks: readonly DoctorCheck[]): string {
@@ -13,21 +14,20 @@ export function formatChecks(checks: readonly DoctorCheck[]): string {
 }
 
 export function doctorCommand(): Command {
-  return new Command('doctor')
-    .description('Check the account settings cross-account backup needs (organization, cross-account backup, advanced DynamoDB backup)')
-    .requiredOption('--region <region>', 'the Region to check (run once per source Region and once for the backup Region)')
+  const command = new Command('doctor').description('Check the account settings cross-account backup needs (organization, cross-account backup, advanced DynamoDB backup)');
+  return withJson(withAws(command, 'the Region to check (run once per source Region and once for the backup Region)'))
     .option('--organization-id <id>', 'the organization the account must belong to')
-    .action(async (options: { region: string; organizationId?: string }) => {
-      const settings = clientSettings(options.region);
+    .action(async (options: { region?: string; profile?: string; json?: boolean; organizationId?: string }) => {
+      const settings = await awsSettings(options);
       const checks = await runDoctor(
         { sts: new STSClient(settings), organizations: new OrganizationsClient(settings), backup: new BackupClient(settings) },
-        { region: options.region, organizationId: options.organizationId },
+        { region: settings.region, organizationId: options.organizationId },
       );
-      process.stdout.write(`${formatChecks(checks)}\n`);
+      output(options, checks, () => `${formatChecks(checks)}\n`);
       const missing = checks.filter((c) => c.status === 'missing');
       if (missing.length > 0) {
         process.stderr.write(`${missing.length} prerequisite${missing.length === 1 ? ' is' : 's are'} missing.\n`);
-        process.exitCode = 1;
+        exitWith(EXIT_CODES.problem);
       }
     });
 }

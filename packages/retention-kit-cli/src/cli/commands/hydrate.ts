@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { clientSettings } from '../../runtime/clients';
+import { type AwsOptions, awsSettings, output, withAws, withJson } from '../aws';
+import { EXIT_CODES, exitWith } from '../exit-codes';
 import { formatTableHydration } from '../../runtime/dynamodb/hydrate-summary';
 import { HydrateRefusedError, hydrateTable } from '../../runtime/dynamodb/hydrate-table';
 import { hydrateBucket } from '../../runtime/s3/hydrate-bucket';
@@ -12,7 +13,7 @@ import { parsePositiveInteger } from '../options';
 
 export function hydrateCommand(): Command {
   const command = new Command('hydrate').description('Fills existing (cold standby) tables and buckets from restored copies, resumably, and verifies the result');
-  command
+  const dynamodb = command
     .command('dynamodb')
     .description(
       'Copies every item of a restored table into an existing table: a parallel scan in segments, batched writes with unprocessed-item retries, a checkpoint per segment. ' +
@@ -32,10 +33,11 @@ export function hydrateCommand(): Command {
     .option('--overwrite', 'write into a target that already holds items (overwritten by key; nothing is deleted)')
     .option('--no-verify', 'skip reading the target back')
     .option('--state <dir|s3://bucket/prefix>', 'where checkpoints and reports go', '.retention/hydrate')
-    .option('--region <region>', 'the Region of both tables')
-    .option('--target-region <region>', "the target table's Region, when it differs")
+    .option('--target-region <region>', "the target table's Region, when it differs");
+  withJson(withAws(dynamodb, 'the Region of both tables'))
     .action(
-      async (options: {
+      async (options: AwsOptions & {
+        json?: boolean;
         source: string;
         target: string;
         mode: 'copy' | 'sync';
@@ -45,11 +47,10 @@ export function hydrateCommand(): Command {
         overwrite?: boolean;
         verify: boolean;
         state: string;
-        region?: string;
         targetRegion?: string;
       }) => {
-        const client = new DynamoDBClient(clientSettings(options.region));
-        const targetClient = options.targetRegion ? new DynamoDBClient(clientSettings(options.targetRegion)) : undefined;
+        const client = new DynamoDBClient(await awsSettings(options));
+        const targetClient = options.targetRegion ? new DynamoDBClient(await awsSettings(options, options.targetRegion)) : undefined;
         const bar = phaseBar('{phase} [{bar}] {value}/{total} items | segments {segments} | {changes}{eta_formatted}');
         try {
           const result = await hydrateTable({
@@ -71,20 +72,20 @@ export function hydrateCommand(): Command {
               }),
           });
           bar.stop();
-          process.stdout.write(formatTableHydration(result));
-          if (result.verified === false) process.exitCode = 1;
+          output(options, result, () => formatTableHydration(result));
+          if (result.verified === false) exitWith(EXIT_CODES.problem);
         } catch (error) {
           bar.stop();
           if (error instanceof HydrateRefusedError) {
             process.stderr.write(`${error.message}\n`);
-            process.exitCode = 1;
+            exitWith(EXIT_CODES.problem);
             return;
           }
           throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe checkpoint in ${options.state} is kept; run the same command again to continue`);
         }
       },
     );
-  command
+  const s3Command = command
     .command('s3')
     .description(
       'Copies every object of a restored bucket (or of one prefix) into an existing bucket, server-side, keeping metadata, content type and tags; multipart above 5 GB. ' +
@@ -96,18 +97,18 @@ export function hydrateCommand(): Command {
     .option('--concurrency <n>', 'objects copied at once', parsePositiveInteger, 32)
     .option('--no-verify', 'skip comparing the buckets afterwards')
     .option('--state <dir|s3://bucket/prefix>', 'where checkpoints and reports go', '.retention/hydrate')
-    .option('--region <region>', 'the Region of both buckets')
     .option('--target-region <region>', "the target bucket's Region, when it differs")
-    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)')
+    .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)');
+  withJson(withAws(s3Command, 'the Region of both buckets'))
     .action(
-      async (options: { source: string; target: string; prefix: string; concurrency: number; verify: boolean; state: string; region?: string; targetRegion?: string; s3PathStyle?: boolean }) => {
-        const s3 = (region?: string) => new S3Client({ ...clientSettings(region), forcePathStyle: options.s3PathStyle === true });
-        const client = s3(options.region);
+      async (options: AwsOptions & { json?: boolean; source: string; target: string; prefix: string; concurrency: number; verify: boolean; state: string; targetRegion?: string; s3PathStyle?: boolean }) => {
+        const s3 = async (region?: string) => new S3Client({ ...(await awsSettings(options, region)), forcePathStyle: options.s3PathStyle === true });
+        const client = await s3();
         const bar = phaseBar('{phase} [{bar}] {value} objects | {copied} copied');
         try {
           const result = await hydrateBucket({
             client,
-            targetClient: options.targetRegion ? s3(options.targetRegion) : undefined,
+            targetClient: options.targetRegion ? await s3(options.targetRegion) : undefined,
             source: options.source,
             target: options.target,
             prefix: options.prefix,
@@ -118,8 +119,8 @@ export function hydrateCommand(): Command {
             onProgress: (progress) => bar.show(progress.phase, progress.objects, progress.objects + 1, { copied: progress.copied }),
           });
           bar.stop();
-          process.stdout.write(formatBucketHydration(result));
-          if (result.verified === false) process.exitCode = 1;
+          output(options, result, () => formatBucketHydration(result));
+          if (result.verified === false) exitWith(EXIT_CODES.problem);
         } catch (error) {
           bar.stop();
           throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe checkpoint in ${options.state} is kept; run the same command again to continue`);

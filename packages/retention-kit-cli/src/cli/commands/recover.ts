@@ -3,13 +3,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { clientSettings } from '../../runtime/clients';
+import { type AwsOptions, awsSettings, output, withAws, withJson } from '../aws';
+import { EXIT_CODES, exitWith } from '../exit-codes';
 import { formatRecovery } from '../../runtime/dynamodb/recover-summary';
 import { type PreRecoveryBackup, RecoverRefusedError, recoverTable } from '../../runtime/dynamodb/recover-table';
 import { storeFor } from '../../runtime/store';
 import { parsePositiveInteger } from '../options';
 
-interface RecoverOptions {
+interface RecoverOptions extends AwsOptions {
+  json?: boolean;
   table: string;
   toTime: string;
   incident: string;
@@ -24,12 +26,11 @@ interface RecoverOptions {
   concurrency: number;
   maxWriteUnits?: number;
   state: string;
-  region?: string;
 }
 
 export function recoverCommand(): Command {
   const command = new Command('recover').description('Repairs live resources in place from an earlier point in time');
-  command
+  const dynamodb = command
     .command('dynamodb')
     .description(
       'Repairs a live table after bad writes: takes an on-demand backup of it, restores it to --to-time into <table>-recovery-<incident> with its own key, ' +
@@ -49,8 +50,8 @@ export function recoverCommand(): Command {
     .option('--segments <n>', 'scan segments of the sync', parsePositiveInteger)
     .option('--concurrency <n>', 'segments synced at once', parsePositiveInteger, 8)
     .option('--max-write-units <wcu>', "cap on the sync's write capacity units per second", parsePositiveInteger)
-    .option('--state <dir|s3://bucket/prefix>', 'where checkpoints and reports go', '.retention/recover')
-    .option('--region <region>', 'the Region of the table')
+    .option('--state <dir|s3://bucket/prefix>', 'where checkpoints and reports go', '.retention/recover');
+  withJson(withAws(dynamodb, 'the Region of the table'))
     .action(async (options: RecoverOptions) => {
       const problems: string[] = [];
       if (options.skipBackup !== undefined && options.backupVault) problems.push('--skip-backup and --backup-vault exclude each other');
@@ -68,6 +69,7 @@ export function recoverCommand(): Command {
         .filter(Boolean);
       const bar = process.stderr.isTTY ? new SingleBar({ format: 'sync [{bar}] {value}/{total} items | {written} written, {deleted} deleted | {eta_formatted}' }) : undefined;
       let barStarted = false;
+      const settings = await awsSettings(options);
       try {
         const result = await recoverTable({
           table: options.table,
@@ -77,9 +79,9 @@ export function recoverCommand(): Command {
           backup,
           pauseFunctions,
           removeRecoveryTable: options.removeRecoveryTable,
-          dynamodb: new DynamoDBClient(clientSettings(options.region)),
-          lambda: pauseFunctions?.length ? new LambdaClient(clientSettings(options.region)) : undefined,
-          awsBackup: backup.kind === 'aws-backup' ? new BackupClient(clientSettings(options.region)) : undefined,
+          dynamodb: new DynamoDBClient(settings),
+          lambda: pauseFunctions?.length ? new LambdaClient(settings) : undefined,
+          awsBackup: backup.kind === 'aws-backup' ? new BackupClient(settings) : undefined,
           state: storeFor(options.state),
           segments: options.segments,
           concurrency: options.concurrency,
@@ -99,8 +101,8 @@ export function recoverCommand(): Command {
           },
         });
         if (barStarted) bar?.stop();
-        process.stdout.write(formatRecovery(result));
-        if (!result.verified) process.exitCode = 1;
+        output(options, result, () => formatRecovery(result));
+        if (!result.verified) exitWith(EXIT_CODES.problem);
       } catch (error) {
         if (barStarted) bar?.stop();
         if (error instanceof RecoverRefusedError) return refuse(error);
@@ -112,5 +114,5 @@ export function recoverCommand(): Command {
 
 function refuse(error: RecoverRefusedError): void {
   process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
+  exitWith(EXIT_CODES.problem);
 }

@@ -7,7 +7,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { type SensitiveExpectations, backupAccountExpectations, environmentExpectations, parseBackupAccountConfig, parseRetentionPolicy } from 'retention-kit/policy';
-import { clientSettings } from '../../runtime/clients';
+import { awsSettings, output, resolveRegion, withAws, withJson } from '../aws';
+import { EXIT_CODES, exitWith } from '../exit-codes';
 import { reviewMarkdown, reviewSensitive } from '../../runtime/review';
 import { cdkJsonContext } from '../../runtime/cdk-json';
 
@@ -18,38 +19,37 @@ export function appContext(appDir: string): Record<string, unknown> {
 }
 
 /** Which side an app is, from its context: the backup account app names its source accounts. */
-export async function expectationsFor(appDir: string, region: string | undefined, account: () => Promise<string>): Promise<SensitiveExpectations> {
+export async function expectationsFor(appDir: string, region: () => Promise<string>, account: () => Promise<string>): Promise<SensitiveExpectations> {
   const context = appContext(appDir);
   if (context.source_account_ids !== undefined) return backupAccountExpectations(parseBackupAccountConfig(context));
-  if (!region) throw new Error('--region is required for an environment app');
-  return environmentExpectations(parseRetentionPolicy(context), await account(), region);
+  return environmentExpectations(parseRetentionPolicy(context), await account(), await region());
 }
 
 export function reviewCommand(): Command {
   const command = new Command('review').description('Access reviews');
-  command
+  const sensitive = command
     .command('sensitive')
     .description('Who can touch the sensitive vault, key and role, who did (CloudTrail), and drift from the deployed policies; exit 1 on drift')
     .option('--app <dir>', 'folder of the CDK app (environment or backup account) whose context names the sensitive path', '.')
-    .option('--region <region>', "the environment Region (the backup account app's own is in its context)")
     .option('--days <n>', 'days of CloudTrail to read (CloudTrail keeps 90)', '90')
-    .option('--out <file>', 'also write the Markdown to this file')
-    .action(async (options: { app: string; region?: string; days: string; out?: string }) => {
+    .option('--out <file>', 'also write the Markdown to this file');
+  withJson(withAws(sensitive, "the environment Region (the backup account app's own is in its context)"))
+    .action(async (options: { app: string; region?: string; profile?: string; json?: boolean; days: string; out?: string }) => {
       const appDir = resolve(options.app);
-      const sts = new STSClient(clientSettings(options.region));
-      const expectations = await expectationsFor(appDir, options.region, async () => (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '');
-      const settings = clientSettings(expectations.region);
+      const account = async () => (await new STSClient(await awsSettings(options)).send(new GetCallerIdentityCommand({}))).Account ?? '';
+      const expectations = await expectationsFor(appDir, () => resolveRegion(options), account);
+      const settings = await awsSettings(options, expectations.region);
       const review = await reviewSensitive(
         { backup: new BackupClient(settings), kms: new KMSClient(settings), iam: new IAMClient(settings), cloudtrail: new CloudTrailClient(settings) },
         expectations,
         { days: Number(options.days) },
       );
       const markdown = reviewMarkdown(review);
-      process.stdout.write(`${markdown}\n`);
+      output(options, review, () => `${markdown}\n`);
       if (options.out) writeFileSync(options.out, markdown);
       if (review.drift.length > 0) {
         process.stderr.write(`${review.drift.length} difference${review.drift.length === 1 ? '' : 's'} from the deployed policies.\n`);
-        process.exitCode = 1;
+        exitWith(EXIT_CODES.problem);
       }
     });
   return command;

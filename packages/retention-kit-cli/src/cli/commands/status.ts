@@ -3,7 +3,8 @@ import { BackupClient } from '@aws-sdk/client-backup';
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import { parseRetentionPolicy } from 'retention-kit/policy';
-import { clientSettings } from '../../runtime/clients';
+import { awsSettings, output, withAws, withJson } from '../aws';
+import { EXIT_CODES, exitWith } from '../exit-codes';
 import { type FreshnessReport, checkFreshness } from '../../runtime/freshness';
 import { cdkJsonContext } from '../../runtime/cdk-json';
 
@@ -24,17 +25,16 @@ export function formatFreshness(report: FreshnessReport): string {
 }
 
 export function statusCommand(): Command {
-  return new Command('status')
-    .description('Show, per protected resource, its newest recovery point and copy against the RPO; exit 1 when any is stale')
-    .requiredOption('--region <region>', 'the environment Region')
+  const command = new Command('status').description('Show, per protected resource, its newest recovery point and copy against the RPO; exit 1 when any is stale');
+  return withJson(withAws(command, 'the environment Region'))
     .option('--app <dir>', 'folder of the CDK app whose cdk.json holds the retention policy', '.')
     .option('--margin-hours <hours>', 'hours past the RPO before a recovery point counts as stale (default from the policy)')
-    .action(async (options: { region: string; app: string; marginHours?: string }) => {
+    .action(async (options: { region?: string; profile?: string; json?: boolean; app: string; marginHours?: string }) => {
       const policy = parseRetentionPolicy(cdkJsonContext(resolve(options.app)));
       const categories = Object.fromEntries(Object.values(policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined }]));
       const marginHours = options.marginHours === undefined ? policy.monitoring.freshnessMarginHours : Number(options.marginHours);
-      const report = await checkFreshness(new BackupClient(clientSettings(options.region)), { categories, marginHours });
-      process.stdout.write(`${formatFreshness(report)}\n`);
-      if (report.resources.some((r) => r.status !== 'fresh')) process.exitCode = 1;
+      const report = await checkFreshness(new BackupClient(await awsSettings(options)), { categories, marginHours });
+      output(options, report, () => `${formatFreshness(report)}\n`);
+      if (report.resources.some((r) => r.status !== 'fresh')) exitWith(EXIT_CODES.problem);
     });
 }

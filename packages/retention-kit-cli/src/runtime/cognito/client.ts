@@ -12,6 +12,8 @@ export type QuotaOverrides = Partial<Record<CognitoQuotaCategory, number>>;
 
 export interface CognitoClientOptions {
   readonly region?: string;
+  /** A named profile of the shared config files. @default the SDK's (AWS_PROFILE, then default) */
+  readonly profile?: string;
   /** Requests per second per quota category. @default the documented default quotas */
   readonly rates?: QuotaOverrides;
   /** Attempts per call, throttled ones included. @default 10 */
@@ -24,7 +26,7 @@ export type CallCounts = Map<string, number>;
 const limitedClients = new WeakMap<CognitoIdentityProviderClient, CallCounts>();
 
 export function createCognitoClient(options: CognitoClientOptions = {}): CognitoIdentityProviderClient {
-  const client = new CognitoIdentityProviderClient(clientSettings(options.region, options.maxAttempts ?? 10));
+  const client = new CognitoIdentityProviderClient({ ...clientSettings(options.region, options.maxAttempts ?? 10), ...(options.profile ? { profile: options.profile } : {}) });
   limitToQuotas(client, options.rates);
   return client;
 }

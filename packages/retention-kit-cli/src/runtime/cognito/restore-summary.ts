@@ -1,15 +1,9 @@
-/** The restore's summary as the CLI prints it, and its exit code. */
+/** The restore's summary as the CLI prints it. */
 import type { Listed, RestoreSummary } from './restorer';
 
 /** Lines printed per list (failed, differing, skipped); the report file holds up to MAX_LISTED. */
 const PRINTED = 20;
 
-/** 1 when anything failed, 2 when users or groups differ from the export, else 0. */
-export function restoreExitCode(summary: RestoreSummary): number {
-  if (summary.users.failed.count > 0 || summary.memberships.failed.count > 0) return 1;
-  if (summary.users.differing.count > 0 || summary.groups.differing.count > 0) return 2;
-  return 0;
-}
 
 export function formatRestoreSummary(summary: RestoreSummary): string {
   const { groups, users, memberships } = summary;
