@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -20,6 +21,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest leaves one core to itself by default; the test files wait on their local servers and
+    // child processes much of the time, so one worker per core finishes sooner.
+    maxWorkers: Math.max(2, availableParallelism()),
     // s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 keeps in
     // its legacy provider; without it any listing past 1,000 keys fails inside s3rver.
     execArgv: ['--openssl-legacy-provider'],

@@ -44,6 +44,11 @@ describe('the prebuilt handler bundles', () => {
     await expect(handler({ step: 'verify', source: 'a', target: 'b' })).rejects.toThrow(/event\.copied is missing \(step verify\)\n\s+event\.readBack is missing/);
   });
 
+  it("reject a state the export's state machine would not hand over", async () => {
+    const handler = builtHandler('cognito-export');
+    await expect(handler({ status: 'continue', completed: 'us-east-1_a' }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(/cognito-export: event\.completed: .*expected array/i);
+  });
+
   it('reject a malformed environment, naming every variable at fault', async () => {
     const saved = { ...process.env };
     try {

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { COGNITO_EXPORT_ENVIRONMENT, COGNITO_EXPORT_METRICS, type CognitoExportState } from 'retention-kit/policy';
+import { COGNITO_EXPORT_ENVIRONMENT, COGNITO_EXPORT_METRICS, COGNITO_EXPORT_STATE_SCHEMA, type CognitoExportState, HandlerContractError } from 'retention-kit/policy';
 import { clientSettings } from '../runtime/clients';
 import { createCognitoClient } from '../runtime/cognito/client';
 import { runExportJob } from '../runtime/cognito/export-job';
@@ -33,7 +33,10 @@ function once<T>(make: () => T): () => T {
   return () => (value ??= make());
 }
 
-export const handler = async (event: Partial<CognitoExportState> | undefined, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CognitoExportState> => {
+export const handler = async (input: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CognitoExportState> => {
+  const parsed = COGNITO_EXPORT_STATE_SCHEMA.safeParse(input);
+  if (!parsed.success) throw new HandlerContractError('cognito-export', parsed.error.issues.map((issue) => `event.${issue.path.join('.')}: ${issue.message}`));
+  const event = parsed.data;
   const { client, store, userPoolIds, handoverMs } = dependencies();
   const result = await runExportJob({
     client,

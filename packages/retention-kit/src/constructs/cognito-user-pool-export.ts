@@ -13,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { COGNITO_EXPORT_METRICS } from '../policy/cognito-export';
+import { COGNITO_EXPORT_METRICS, EXPORT_CONTINUES } from '../policy/cognito-export';
 import { COGNITO_EXPORT_ENVIRONMENT } from '../policy/handler-contracts';
 import { accessLogsBucket } from './access-logs';
 import { acknowledge } from './nag';
@@ -211,7 +211,7 @@ export class CognitoUserPoolExport extends Construct {
     const failed = new sfn.Fail(this, 'PoolsFailed', { error: 'CognitoExportFailed', cause: "One or more pools failed; their checkpoints are kept and the next run continues them. See the function's log." });
     const definition = exportStep.next(
       new sfn.Choice(this, 'Finished?')
-        .when(sfn.Condition.stringEquals('$.status', 'continue'), exportStep)
+        .when(sfn.Condition.stringEquals('$.status', EXPORT_CONTINUES), exportStep)
         .when(sfn.Condition.isPresent('$.failed[0]'), failed)
         .otherwise(done),
     );

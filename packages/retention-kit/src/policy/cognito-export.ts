@@ -1,4 +1,6 @@
 /** Names shared by the Cognito export's Lambda, its state machine and its alarms. Pure. */
+import { z } from 'zod';
+
 export const COGNITO_EXPORT_METRICS = {
   namespace: 'RetentionKit',
   service: 'cognito-export',
@@ -17,3 +19,15 @@ export interface CognitoExportState {
   /** Pools whose export failed in this scheduled run. */
   readonly failed: string[];
 }
+
+/** The status that makes the state machine call the function again. */
+export const EXPORT_CONTINUES = 'continue';
+
+/** The state the export function receives: nothing on a scheduled run's first call, then what it answered. */
+export const COGNITO_EXPORT_STATE_SCHEMA = z
+  .object({
+    status: z.enum(['complete', EXPORT_CONTINUES]).optional(),
+    completed: z.array(z.string()).optional(),
+    failed: z.array(z.string()).optional(),
+  })
+  .nullish();
