@@ -198,6 +198,8 @@ describe('the packed packages, installed into fresh apps', () => {
     const help = run('npx', ['retention', '--help'], tsApp);
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain('Usage: retention');
+    const version = run('npx', ['retention', '--version'], tsApp);
+    expect(version.stdout.trim()).toBe(packs.find((p) => p.name === 'retention-kit-cli')!.file.match(/-(\d+\.\d+\.\d+)\.tgz$/)![1]);
     const report = run('npx', ['retention', 'report', '--check', '--assembly', 'cdk.out'], tsApp);
     expect(report.status, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/\d+ stateful resources: \d+ protected, 1 exported .*, \d+ excluded with a reason, 0 unprotected/);

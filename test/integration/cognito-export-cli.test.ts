@@ -60,10 +60,15 @@ describe('retention cognito export / verify (the CLI, as a separate process)', (
     expect(exported.manifest.counts.users).toBe(201);
     const ok = await cli(['cognito', 'verify', '--from', 's3://exports/cognito', '--s3-path-style']);
     expect(ok.code).toBe(0);
+    const okJson = await cli(['cognito', 'verify', '--from', 's3://exports/cognito', '--s3-path-style', '--json']);
+    expect(JSON.parse(okJson.stdout)).toMatchObject({ ok: true, users: 201, problems: [] });
     await store.put(`${exported.path}/groups.json`, Buffer.from('[]'));
     const bad = await cli(['cognito', 'verify', '--from', 's3://exports/cognito', '--s3-path-style']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('groups.json: SHA-256 differs from the manifest');
+    const badJson = await cli(['cognito', 'verify', '--from', 's3://exports/cognito', '--s3-path-style', '--json']);
+    expect(badJson.code).toBe(1);
+    expect(JSON.parse(badJson.stdout).problems).toEqual(expect.arrayContaining([expect.stringContaining('groups.json: SHA-256 differs from the manifest')]));
   });
 
   it('a bad --rate is refused with the allowed categories', async () => {

@@ -124,6 +124,10 @@ describe('retention hydrate dynamodb (dynalite)', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`target items:  ${ITEMS + 1}`);
     expect(run.stdout).toContain('MISMATCH — the target has 1 item(s) more than the source');
+    // The same run for a script: the result as JSON, the same exit code.
+    const json = await runCli(['hydrate', 'dynamodb', '--source', 'restored-orders', '--target', 'standby-orders-4', '--overwrite', '--json'], { proxy, service: 'dynamodb', cwd: tempDir('hydrate-cli-json-') });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ verified: false, source: 'restored-orders', target: 'standby-orders-4' });
     await direct().send(new DeleteItemCommand({ TableName: 'standby-orders-4', Key: { pk: { S: 'left-over' }, sk: { N: '0' } } }));
   });
 });

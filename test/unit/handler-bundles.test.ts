@@ -4,6 +4,8 @@
  * value is named.
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -49,6 +51,20 @@ describe('the prebuilt handler bundles', () => {
     await expect(handler({ status: 'continue', completed: 'us-east-1_a' }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(/cognito-export: event\.completed: .*expected array/i);
   });
 
+  it('keep the errors Step Functions catches by name: the recovery refusal, before any AWS call', async () => {
+    const saved = { ...process.env };
+    try {
+      // Nothing answers at this endpoint: a call would fail with a connection error, not the refusal.
+      Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', TABLE_NAME: 'orders', PAUSE_FUNCTIONS: '[]' });
+      const handler = builtHandler('recover-control');
+      const error = (await handler({ step: 'check', input: { confirmTableName: 'customers', toTime: '2026-11-20T14:05:00Z', incident: 'INC-5' } }).catch((e: unknown) => e)) as Error;
+      expect(error.name).toBe('RecoverRefusedError');
+      expect(error.message).toContain('--confirm-table-name is "customers" but the table is "orders"');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('reject a malformed environment, naming every variable at fault', async () => {
     const saved = { ...process.env };
     try {
@@ -90,5 +106,53 @@ describe('handler contracts', () => {
     expect(() => RESTORE_VALIDATION_ENVIRONMENT.encode({ RESTORE_TEST_PLANS: {}, COUNT_TOLERANCE: 2 })).toThrow(/restore-validation: COUNT_TOLERANCE: .*1/);
     expect(() => COGNITO_EXPORT_ENVIRONMENT.decode({ EXPORT_BUCKET: 'b', EXPORT_PREFIX: '' })).toThrow(new HandlerContractError('cognito-export', ['environment variable USER_POOL_IDS is missing']));
     expect(() => HYDRATE_TABLE_STEPS.check({})).toThrow('event.step is undefined');
+  });
+});
+
+describe('the freshness-check bundle (AWS Backup answered by a stub server: no local AWS Backup server exists)', () => {
+  it('reads the deployed plans, judges each resource against its RPO and publishes stale counts as embedded metrics', async () => {
+    const now = Date.now() / 1000;
+    const table = (name: string) => `arn:aws:dynamodb:us-east-1:111111111111:table/${name}`;
+    const answers: [RegExp, (match: RegExpExecArray) => unknown][] = [
+      [/^\/backup\/plans\/?$/, () => ({ BackupPlansList: [{ BackupPlanId: 'p1', BackupPlanName: 'Persistent-critical_data' }] })],
+      [/^\/backup\/plans\/p1\/selections\/?$/, () => ({ BackupSelectionsList: [{ SelectionId: 's1', BackupPlanId: 'p1' }] })],
+      [/^\/backup\/plans\/p1\/selections\/s1$/, () => ({ BackupSelection: { SelectionName: 's', IamRoleArn: 'r', Resources: [table('Fresh'), table('Stale')] } })],
+      [/^\/resources\/(.+)\/recovery-points\/?$/, (m) => ({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: now - (m[1].endsWith('Fresh') ? 2 : 40) * 3600 }] })],
+      [/^\/copy-jobs\/?$/, () => ({ CopyJobs: [{ State: 'COMPLETED', CompletionDate: now - 3600 }] })],
+    ];
+    const paths: string[] = [];
+    const server = createServer((request, response) => {
+      const path = decodeURIComponent(new URL(request.url!, 'http://stub').pathname);
+      paths.push(path);
+      const answer = answers.map(([pattern, body]) => [pattern.exec(path), body] as const).find(([match]) => match);
+      response.setHeader('content-type', 'application/json');
+      response.statusCode = answer ? 200 : 404;
+      response.end(JSON.stringify(answer ? answer[1](answer[0]!) : { message: `no stub for ${path}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    try {
+      Object.assign(process.env, {
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_ENDPOINT_URL_BACKUP: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        CATEGORIES: JSON.stringify({ critical_data: { rpoHours: 24, copies: true } }),
+        MARGIN_HOURS: '1',
+        POWERTOOLS_SERVICE_NAME: 'retention-freshness',
+      });
+      const handler = builtHandler('freshness-check');
+      process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+      expect(await handler({})).toEqual({ stale: 1, resources: 2 });
+    } finally {
+      process.stdout.write = write;
+      process.env = saved;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(paths.some((path) => path.startsWith(`/resources/${table('Stale')}/recovery-points`))).toBe(true);
+    const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);
+    expect(emf.find((m) => m.StaleResources !== undefined)).toMatchObject({ Category: 'critical_data', service: 'retention-freshness', StaleResources: 1 });
   });
 });

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { breakGlassCommand } from './commands/break-glass';
 import { cognitoCommand } from './commands/cognito';
@@ -11,9 +13,13 @@ import { reviewCommand } from './commands/review';
 import { statusCommand } from './commands/status';
 import { runApp } from './run-app';
 
+// The package's own manifest, two folders up from both src/cli and lib/cli.
+const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+
 export function buildProgram(): Command {
   return new Command('retention')
     .description('Data-retention and disaster-recovery toolkit for AWS applications')
+    .version(version)
     .showHelpAfterError()
     .addCommand(reportCommand())
     .addCommand(breakGlassCommand())
