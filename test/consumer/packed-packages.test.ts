@@ -205,4 +205,26 @@ describe('the packed packages, installed into fresh apps', () => {
     expect(report.stdout).toMatch(/\d+ stateful resources: \d+ protected, 1 exported .*, \d+ excluded with a reason, 0 unprotected/);
     expect(report.stderr).toContain('No protection gaps.');
   });
+
+  it('gives JavaScript programs the runtime library and the policy model', () => {
+    const probe = run(
+      process.execPath,
+      ['-e', "const cli = require('retention-kit-cli'); const policy = require('retention-kit/policy'); console.log([cli.hydrateTable, cli.hydrateBucket, cli.exportUserPool, cli.restoreUserPool, cli.recoverTable, cli.protectionReport, policy.parseRetentionPolicy].map((f) => typeof f).join(' '))"],
+      jsApp,
+    );
+    expect(probe.status, probe.stderr).toBe(0);
+    expect(probe.stdout.trim()).toBe(Array(7).fill('function').join(' '));
+  });
+
+  it("installs the command for an operator (npm install --global), outside any app, and runs it there", () => {
+    const prefix = join(tempDir('operator'), 'global');
+    const tarballs = ['retention-kit-cli', 'retention-kit'].map((name) => packs.find((p) => p.name === name)!.file);
+    execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], { stdio: 'pipe', timeout: 600_000 });
+    const retention = join(prefix, 'bin', 'retention');
+    const version = run(retention, ['--version'], prefix);
+    expect(version.status, version.stderr).toBe(0);
+    const report = run(retention, ['report', '--check', '--assembly', join(jsApp, 'cdk.out')], prefix);
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stderr).toContain('No protection gaps.');
+  });
 });

@@ -34,7 +34,7 @@ export interface EncryptedBackupVaultProps {
    * becomes immutable after `changeableForDays`.
    * @default no vault lock
    */
-  readonly lock?: VaultLockConfig;
+  readonly vaultLock?: VaultLockConfig;
   /**
    * What happens to the vault and key when the stack is deleted. Recovery points outlive stacks,
    * so both are kept by default.
@@ -70,10 +70,10 @@ export class EncryptedBackupVault extends Construct {
       backupVaultName: props.vaultName,
       encryptionKey: this.key,
       removalPolicy,
-      lockConfiguration: props.lock && {
-        minRetention: Duration.days(props.lock.minRetentionDays),
-        maxRetention: Duration.days(props.lock.maxRetentionDays),
-        changeableFor: props.lock.mode === VaultLockMode.COMPLIANCE && props.lock.changeableForDays !== undefined ? Duration.days(props.lock.changeableForDays) : undefined,
+      lockConfiguration: props.vaultLock && {
+        minRetention: Duration.days(props.vaultLock.minRetentionDays),
+        maxRetention: Duration.days(props.vaultLock.maxRetentionDays),
+        changeableFor: props.vaultLock.mode === VaultLockMode.COMPLIANCE && props.vaultLock.changeableForDays !== undefined ? Duration.days(props.vaultLock.changeableForDays) : undefined,
       },
       accessPolicy: props.accessPolicyStatements?.length
         ? new iam.PolicyDocument({ statements: props.accessPolicyStatements })

@@ -106,7 +106,7 @@ export interface SensitiveTableOptions {
    * the key policy statement) in place.
    * @default true
    */
-  readonly lock?: boolean;
+  readonly tableLock?: boolean;
   /**
    * Roles of the application, which read and write single items. When given, nobody else may.
    * @default none: item access is left to IAM
@@ -292,7 +292,7 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   let tableAccess: ProtectedRecord['tableAccess'];
   if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
     plan.allowSensitiveTable(arn);
-    if (options.sensitiveTable?.lock !== false) {
+    if (options.sensitiveTable?.tableLock !== false) {
       const access = {
         appRoleArns: options.sensitiveTable?.appRoleArns ?? [],
         recoveryRoleArns: options.sensitiveTable?.recoveryRoleArns ?? [],

@@ -153,7 +153,7 @@ export class RestoreTesting extends Construct {
         const cfnSelection = new backup.CfnRestoreTestingSelection(this, `Selection-${plan.category}-${selection.name}`, {
           restoreTestingPlanName: plan.planName,
           restoreTestingSelectionName: selection.name,
-          protectedResourceType: selection.type,
+          protectedResourceType: selection.resourceType,
           protectedResourceArns: [...selection.arns],
           iamRoleArn: infrastructure.generalRole.roleArn,
           restoreMetadataOverrides: selection.metadataOverrides ? { ...selection.metadataOverrides } : undefined,
@@ -166,7 +166,7 @@ export class RestoreTesting extends Construct {
     const logGroup = operationalLogGroup(this, 'ValidationLogs', 'The log holds restore job ids, resource names and counts, never data');
     const role = new iam.Role(this, 'ValidationRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Checks restored resources of restore tests and reports the result' });
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadAndReportRestoreJobs', actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'], resources: ['*'] }));
-    const types = new Set(this.plans.flatMap((plan) => plan.selections.map((selection) => selection.type)));
+    const types = new Set(this.plans.flatMap((plan) => plan.selections.map((selection) => selection.resourceType)));
     if (types.has(RestoreTestResourceType.DYNAMODB)) {
       role.addToPolicy(new iam.PolicyStatement({ sid: 'CountTables', actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'], resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' })] }));
     }

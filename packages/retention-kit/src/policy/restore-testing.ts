@@ -74,7 +74,7 @@ export interface PlannedSelection {
   /** Unique within the plan: letters, digits and underscores. */
   readonly name: string;
   /** The resource type the selection restores. */
-  readonly type: RestoreTestResourceType;
+  readonly resourceType: RestoreTestResourceType;
   /** The selected resources (at most 30). */
   readonly arns: string[];
   /**
@@ -140,7 +140,7 @@ export function planRestoreTests(
     for (const group of groups.values()) {
       for (let start = 0; start < group.length; start += RESTORE_TESTING_LIMITS.arnsPerSelection) {
         const chunk = group.slice(start, start + RESTORE_TESTING_LIMITS.arnsPerSelection);
-        selections.push({ name: `${chunk[0].type}_${selections.length + 1}`, type: chunk[0].type, arns: chunk.map((target) => target.arn), metadataOverrides: chunk[0].metadataOverrides });
+        selections.push({ name: `${chunk[0].type}_${selections.length + 1}`, resourceType: chunk[0].type, arns: chunk.map((target) => target.arn), metadataOverrides: chunk[0].metadataOverrides });
       }
     }
     plans.push({ category: categoryName, planName: restoreTestPlanName(planPrefix, categoryName), rtoHours: categories[categoryName].rtoHours, selections });

@@ -59,7 +59,7 @@ export class BackupAccountStack extends Stack {
       // Copies out go back to the source accounts (the restore path) or stay in this account.
       accessPolicyStatements: statements(...copyIn, copyTargetDenyStatement(destinationGeneralCopyTargets(config.sourceAccountIds, config.backupAccountId))),
       keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.general)),
-      lock: config.vaultLock.general,
+      vaultLock: config.vaultLock.general,
     });
     this.sensitiveVault = new EncryptedBackupVault(this, 'SSNBackupVault', {
       vaultName: config.vaultNames.sensitive,
@@ -68,7 +68,7 @@ export class BackupAccountStack extends Stack {
       // No principal copies out of the destination sensitive vault: nothing is exempt from the copy-out DENY.
       accessPolicyStatements: statements(...destinationSensitiveVaultStatements({ ...config, vaultName: config.vaultNames.sensitive })),
       keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.sensitive), sensitiveKeyDenyStatement({ region: config.backupRegion })),
-      lock: config.vaultLock.sensitive,
+      vaultLock: config.vaultLock.sensitive,
     });
 
     // The smaller monitoring of the backup account: failed jobs (restores from these vaults happen here),
