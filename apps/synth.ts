@@ -2,10 +2,10 @@
  * `npm start`: synthesizes the three reference apps offline, with the example context of their
  * cdk.json (no AWS account or credentials), and prints each one's protection report.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { BackupAccountStack } from 'retention-kit';
-import { formatJson, formatTable, protectionReport, runApp } from 'retention-kit-cli';
+import { cdkJsonContext, formatTable, protectionReport, runApp, writeJsonReport } from 'retention-kit-cli';
 import { createBackupAccountApp } from './backup-account/app';
 import { createPostgresServiceApp } from './postgres-service/app';
 import { createReferenceApp } from './reference/app';
@@ -13,12 +13,6 @@ import { createReferenceApp } from './reference/app';
 const REFERENCE_APP_DIR = resolve(__dirname, 'reference');
 const BACKUP_ACCOUNT_APP_DIR = resolve(__dirname, 'backup-account');
 const POSTGRES_APP_DIR = resolve(__dirname, 'postgres-service');
-
-/** The `context` block of a CDK app's cdk.json, as `cdk synth` would pass it. */
-export function cdkJsonContext(appDir: string): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(appDir, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  return cdkJson.context ?? {};
-}
 
 // Path metadata is what `cdk synth` adds by default; the report names resources by it.
 const offline = (dir: string) => ({ ...cdkJsonContext(dir), 'aws:cdk:enable-path-metadata': true });
@@ -47,23 +41,18 @@ export function synthBackupAccountApp(outdir: string): { directory: string; summ
   return { directory, summary };
 }
 
-function writeJson(file: string, value: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${value}\n`);
-}
-
 /** Synthesizes the three apps under `outdir` and prints what each one keeps. */
 export function synthesizeReferenceApps(outdir: string): void {
   const assembly = synthReferenceApp(outdir);
   const report = protectionReport(assembly);
   process.stdout.write(`Reference app synthesized to ${assembly}\n\n${formatTable(report)}\n`);
   const jsonFile = join(outdir, 'protection-report.json');
-  writeJson(jsonFile, formatJson(report));
+  writeJsonReport(report, jsonFile);
   process.stdout.write(`Report written to ${jsonFile}\n`);
   const postgres = synthPostgresServiceApp(join(outdir, 'postgres-service'));
   const postgresReport = protectionReport(postgres);
   process.stdout.write(`\nPostgreSQL service app synthesized to ${postgres}\n\n${formatTable(postgresReport)}\n`);
-  writeJson(join(outdir, 'postgres-service', 'protection-report.json'), formatJson(postgresReport));
+  writeJsonReport(postgresReport, join(outdir, 'postgres-service', 'protection-report.json'));
   process.stdout.write(`\n${synthBackupAccountApp(join(outdir, 'backup-account')).summary}\n`);
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { showBreakGlass } from '../../packages/retention-kit-cli/src/cli/commands/break-glass';
+import { breakGlassEdits, showBreakGlass } from '../../packages/retention-kit-cli/src/cli/commands/break-glass';
 import { generatedDocuments } from '../../packages/retention-kit-cli/src/docs/generated';
 import { referenceDocumentSources } from '../../scripts/generate-docs';
 import { breakGlassStatements, sensitiveVaultDenyStatements } from 'retention-kit/policy';
@@ -30,5 +30,16 @@ describe('generated documents', () => {
       const statementsJson = block.slice(block.indexOf('['));
       expect(runbook).toContain(statementsJson.trim());
     }
+  });
+
+  it('`break-glass show --json` gives the same edits as data: the actions to remove, from which statement, and the statements to add', () => {
+    const grant = { principalArn: 'arn:aws:iam::222222222222:role/DisasterRecovery', notBefore: '2026-01-15T08:00:00Z', notAfter: '2026-01-15T16:00:00Z' };
+    const edits = breakGlassEdits(grant, 'us-west-2');
+    const shown = showBreakGlass(grant, 'us-west-2');
+    for (const edit of [edits.vault, edits.key]) {
+      expect(shown).toContain(`remove ${edit.removeActions.join(', ')} from the Action list of ${edit.fromStatement}`);
+      expect(shown).toContain(JSON.stringify(edit.add, null, 2));
+    }
+    expect(edits.vault.removeActions).toContain('backup:StartRestoreJob');
   });
 });

@@ -13,6 +13,7 @@ export { hydrateBucket, type HydrateBucketOptions, type HydrateBucketResult, typ
 export { protectionReport, type ProtectionReport, type ReportRow, type ProtectionStatus } from './report/protection-report';
 export { checkAssembly, type CheckProblem } from './report/check';
 export { formatJson, formatMarkdown, formatTable } from './report/format';
+export { writeJsonReport } from './cli/commands/report';
 export { buildProgram, main } from './cli/main';
 export { runApp } from './cli/run-app';
 

@@ -3,6 +3,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { IBackupInfrastructure } from './backup-infrastructure';
 import { acknowledge } from './nag';
 import { CATEGORY_TAG, type CategoryPolicy, policyDocument, sensitiveRoleTableStatements } from '../policy';
 
@@ -16,13 +17,8 @@ export const AWS_BACKUP_QUOTAS = {
   plansPerAccountAndRegion: 300,
 } as const;
 
-/** Where a category's recovery points go and which role AWS Backup uses for them. */
-export interface BackupTargets {
-  vaultFor(category: CategoryPolicy): backup.IBackupVault;
-  roleFor(category: CategoryPolicy): iam.IRole;
-  /** Name of the alarm that fires when the category's recovery points are stale, if monitored. */
-  staleAlarmFor?(category: CategoryPolicy): string | undefined;
-}
+/** Where a category's recovery points go and which role AWS Backup uses for them: the part of the infrastructure a plan needs. */
+export type BackupTargets = Pick<IBackupInfrastructure, 'vaultFor' | 'roleFor'> & Partial<Pick<IBackupInfrastructure, 'staleAlarmFor'>>;
 
 const pascal = (name: string) => name.replace(/(^|_)([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
 

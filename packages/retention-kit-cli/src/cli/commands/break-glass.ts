@@ -13,16 +13,22 @@ function grantFrom(options: { principal: string; until: string; from?: string },
   return { principalArn: options.principal, notBefore: options.from ?? now.toISOString(), notAfter: options.until };
 }
 
-/** The temporary statements for one grant, for the vault and the key in a Region, as the runbook shows them. */
+/** The temporary statements for one grant, for the vault and the key in a Region: what to remove from which standing DENY, and what to add. */
+export function breakGlassEdits(grant: BreakGlassGrant, region: string) {
+  const edit = (kind: 'vault' | 'key', base: ReturnType<typeof sensitiveKeyDenyStatement>) => ({
+    removeActions: [...BREAK_GLASS_OPENS[kind].actions],
+    fromStatement: base.Sid,
+    add: breakGlassStatements(kind, base, grant),
+  });
+  return { vault: edit('vault', sensitiveVaultDenyStatements({ copyRoleArns: [] })[0]), key: edit('key', sensitiveKeyDenyStatement({ region })) };
+}
+
+/** The same edits as the runbook shows them. */
 export function showBreakGlass(grant: BreakGlassGrant, region: string): string {
-  const vaultBase = sensitiveVaultDenyStatements({ copyRoleArns: [] })[0];
-  const keyBase = sensitiveKeyDenyStatement({ region });
-  const section = (title: string, kind: 'vault' | 'key', base: typeof vaultBase) =>
-    [
-      `${title}: remove ${BREAK_GLASS_OPENS[kind].actions.join(', ')} from the Action list of ${base.Sid}, then add:`,
-      JSON.stringify(breakGlassStatements(kind, base, grant), null, 2),
-    ].join('\n');
-  return [section('Sensitive vault access policy', 'vault', vaultBase), '', section('Sensitive key policy', 'key', keyBase)].join('\n');
+  const edits = breakGlassEdits(grant, region);
+  const section = (title: string, edit: ReturnType<typeof breakGlassEdits>['vault']) =>
+    [`${title}: remove ${edit.removeActions.join(', ')} from the Action list of ${edit.fromStatement}, then add:`, JSON.stringify(edit.add, null, 2)].join('\n');
+  return [section('Sensitive vault access policy', edits.vault), '', section('Sensitive key policy', edits.key)].join('\n');
 }
 
 async function clients(options: AwsOptions, region: string): Promise<BreakGlassClients> {
@@ -46,8 +52,9 @@ export function breakGlassCommand(): Command {
     .requiredOption('--principal <arn>', 'the IAM role or user ARN to let through')
     .requiredOption('--until <iso8601>', 'end of the window (UTC)')
     .option('--from <iso8601>', 'start of the window (UTC)', new Date().toISOString());
-  withAws(show, 'Region of the vault and key (their kms:ViaService names it)').action(async (options: { principal: string; until: string; from: string } & AwsOptions) => {
-    process.stdout.write(`${showBreakGlass(grantFrom(options), await resolveRegion(options))}\n`);
+  withJson(withAws(show, 'Region of the vault and key (their kms:ViaService names it)')).action(async (options: { principal: string; until: string; from: string; json?: boolean } & AwsOptions) => {
+    const region = await resolveRegion(options);
+    output(options, breakGlassEdits(grantFrom(options), region), () => `${showBreakGlass(grantFrom(options), region)}\n`);
   });
 
   const open = command
