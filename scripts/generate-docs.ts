@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cdkJsonContext, generatedDocuments } from 'retention-kit-cli';
+import { SSN_TABLE_NAME } from '../apps/reference/names';
 
 const root = join(__dirname, '..');
 
@@ -9,6 +10,7 @@ const root = join(__dirname, '..');
 export const referenceDocumentSources = () => ({
   environmentContext: cdkJsonContext(join(root, 'apps/reference')),
   backupAccountContext: JSON.parse(readFileSync(join(root, 'apps/backup-account/cdk.context.example.json'), 'utf8')) as Record<string, unknown>,
+  sensitiveTableName: SSN_TABLE_NAME,
 });
 
 if (require.main === module) {

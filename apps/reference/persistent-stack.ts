@@ -20,6 +20,7 @@ import {
   Retention,
   TableRecoveryStateMachine,
 } from 'retention-kit';
+import { SSN_TABLE_NAME } from './names';
 
 /**
  * The data of an environment shaped like the reference plan's: each stateful resource says, where it
@@ -38,8 +39,9 @@ export class PersistentStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    const table = (name: string, encryptionKey?: kms.IKey) =>
+    const table = (name: string, encryptionKey?: kms.IKey, tableName?: string) =>
       (this.tables[name] = new dynamodb.Table(this, name, {
+        tableName,
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -56,7 +58,7 @@ export class PersistentStack extends Stack {
     this.apiRole = new iam.Role(this, 'ProviderApiRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Provider API handlers' });
     this.recoveryRole = new iam.Role(this, 'RecoveryRole', { assumedBy: new iam.AccountRootPrincipal(), description: 'Disaster-recovery tooling (hydration, in-place recovery)' });
     const ssnKey = new kms.Key(this, 'SSNTableKey', { enableKeyRotation: true, description: 'Encrypts the SSN table' });
-    Retention.of(table('SSNTable', ssnKey)).protect('ssn_data', {
+    Retention.of(table('SSNTable', ssnKey, SSN_TABLE_NAME)).protect('ssn_data', {
       sensitiveTable: { appRoleArns: [this.apiRole.roleArn], recoveryRoleArns: [this.recoveryRole.roleArn] },
     });
     Retention.of(table('StaffUsersTable')).protect('critical_data');

@@ -101,6 +101,10 @@ export function resolve(d: Deployment, value: any): any {
     if (key === 'Fn::Split') return String(resolve(d, arg[1])).split(arg[0]);
     if (key === 'Fn::Select') return (resolve(d, arg[1]) as unknown[])[Number(arg[0])];
     if (key === 'Fn::ImportValue') return importValue(d, resolve(d, arg));
+    if (key === 'Fn::Sub') {
+      const [template, variables] = Array.isArray(arg) ? [arg[0] as string, resolve(d, arg[1]) as Record<string, string>] : [arg as string, {}];
+      return template.replace(/\$\{([^}]+)\}/g, (_, name: string) => (name in variables ? variables[name] : String(resolve(d, name.includes('.') ? { 'Fn::GetAtt': name.split('.') } : { Ref: name }))));
+    }
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(d, v)]));
 }

@@ -1,4 +1,7 @@
-import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
+import { type EvaluationResult, anonymousPrincipal, runSimulation } from '@cloud-copilot/iam-simulate';
+
+/** An unsigned request: no identity policies, no account. */
+export const ANONYMOUS = 'anonymous';
 
 export interface Request {
   principal: string;
@@ -13,6 +16,17 @@ export interface Request {
 }
 
 /**
+ * The simulator accepts context keys with a variable part only after a slash (`aws:PrincipalTag/x`),
+ * and ignores KMS's `kms:EncryptionContext:<key>`, whose variable part follows a colon. Such keys are
+ * renamed, in the policies and the request alike, to a global key with a slash that the same
+ * condition operators evaluate; nothing else about the evaluation changes.
+ */
+const ENCRYPTION_CONTEXT = /kms:EncryptionContext:([A-Za-z0-9:_.-]+)/gi;
+const STAND_IN_PREFIX = 'aws:PrincipalTag/kms-encryption-context-';
+const renameEncryptionContext = <T>(value: T): T =>
+  value === undefined ? value : (JSON.parse(JSON.stringify(value).replace(ENCRYPTION_CONTEXT, (_, key: string) => `${STAND_IN_PREFIX}${key.replace(/:/g, '-')}`)) as T);
+
+/**
  * Evaluates a request against identity and resource policies with an IAM policy simulator.
  * Throws when a policy does not validate, so a malformed policy cannot pass a test by accident.
  */
@@ -20,19 +34,23 @@ export async function evaluate(request: Request): Promise<EvaluationResult> {
   const result = await runSimulation(
     {
       request: {
-        principal: request.principal,
+        principal: request.principal === ANONYMOUS ? anonymousPrincipal : request.principal,
         action: request.action,
         resource: { resource: request.resource, accountId: request.resourceAccount },
         // What AWS puts in the request context: the principal's ARN for IAM principals; for a service, that it is one.
         contextVariables: {
-          ...(request.principal.startsWith('arn:') ? { 'aws:PrincipalArn': request.principal, 'aws:PrincipalIsAWSService': 'false' } : { 'aws:PrincipalIsAWSService': 'true' }),
-          ...request.context,
+          ...(request.principal === ANONYMOUS
+            ? {}
+            : request.principal.startsWith('arn:')
+              ? { 'aws:PrincipalArn': request.principal, 'aws:PrincipalIsAWSService': 'false' }
+              : { 'aws:PrincipalIsAWSService': 'true' }),
+          ...renameEncryptionContext(request.context),
         },
       },
-      identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `policy${i}`, policy })),
+      identityPolicies: (request.principal === ANONYMOUS ? [] : (request.identityPolicies ?? [])).map((policy, i) => ({ name: `policy${i}`, policy: renameEncryptionContext(policy) })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: request.resourcePolicy,
+      resourcePolicy: renameEncryptionContext(request.resourcePolicy),
     },
     {},
   );

@@ -74,7 +74,7 @@ describe('category plans in the reference app', () => {
     expect(rule.CopyActions[0].DestinationBackupVaultArn).toBe('arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN');
     const selection = selections.find((s) => s.SelectionName === 'SsnData-1');
     expect(selection.IamRoleArn).toBe('arn:aws:iam::111111111111:role/CompactConnect-SSNBackupRole');
-    expect(selection.Resources).toEqual([expect.stringMatching(/:table\/SSNTable/)]);
+    expect(selection.Resources).toEqual([expect.stringMatching(/:table\/CompactConnect-SSNTable$/)]);
   });
 
   it('selects resources by ARN, each in its category', () => {

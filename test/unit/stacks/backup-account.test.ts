@@ -84,6 +84,7 @@ describe('BackupAccountStack', () => {
       'DenyEmergencyRestoreOperations',
       'DenyCopyOutExceptBackupRole',
       'DenyCopyToUnexpectedTargets',
+      'DenyCopyWithoutNamedTargets',
     ]);
     expect(sids(sensitive.key.KeyPolicy)).toContain('DenySSNKeyDecryptOperations');
     expect(sids(general.vault.AccessPolicy)).not.toContain('DenyEmergencyRestoreOperations');

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GENERAL_BACKUP_MANAGED_POLICIES } from '../../../packages/retention-kit/src/constructs/backup-roles';
-import { copyTargetDenyStatement, sensitiveKeyDenyStatement, sensitiveRoleDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
+import { copyTargetDenyStatements, sensitiveKeyDenyStatement, sensitiveRoleDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
 import { BackupInfrastructureStack } from '../../../packages/retention-kit/src/stacks/backup-infrastructure-stack';
 import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT, ENVIRONMENT_REGION, referenceApp, synthesize } from '../../support/apps';
@@ -26,7 +26,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
     expect(sensitive.BackupVaultName).toBe('CompactConnectBackupVault-SSN');
     expect(general.EncryptionKeyArn).toMatch(/^arn:aws:kms:us-east-1:111111111111:key\/generalvaultkey/);
     expect(sensitive.EncryptionKeyArn).toMatch(/^arn:aws:kms:us-east-1:111111111111:key\/sensitivevaultkey/);
-    expect(general.AccessPolicy).toEqual({ Version: '2012-10-17', Statement: [copyTargetDenyStatement(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault'])] });
+    expect(general.AccessPolicy).toEqual({ Version: '2012-10-17', Statement: copyTargetDenyStatements(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault']) });
   });
 
   it('turns rotation on for both keys and keeps keys and vaults when the stack is deleted', () => {
@@ -51,7 +51,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
     expect(role.Policies).toEqual([
       {
         PolicyName: 'Restrictions',
-        PolicyDocument: { Version: '2012-10-17', Statement: [copyTargetDenyStatement(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault'], true)] },
+        PolicyDocument: { Version: '2012-10-17', Statement: copyTargetDenyStatements(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault'], true) },
       },
     ]);
   });
@@ -65,12 +65,13 @@ describe('BackupInfrastructureStack (environment account)', () => {
     expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual([
       'DenyBatchAndRestoreOperations',
       'DenyCopyToUnexpectedTargets',
+      'DenyCopyWithoutNamedTargets',
       'UseSensitiveVaults',
       'UseSensitiveBackupKeyThroughBackup',
       'FindResourcesByTag',
       'UseDestinationKeyThroughBackup',
     ]);
-    expect(statements[2].Resource).toEqual([
+    expect(statements[3].Resource).toEqual([
       'arn:aws:backup:us-east-1:111111111111:backup-vault:CompactConnectBackupVault-SSN',
       'arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN',
     ]);
@@ -83,7 +84,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
       Version: '2012-10-17',
       Statement: [
         ...sensitiveVaultDenyStatements({ copyRoleArns: [roleArn] }),
-        copyTargetDenyStatement(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN']),
+        ...copyTargetDenyStatements(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN']),
       ],
     });
     expect(vault.AccessPolicy.Statement[0]).toEqual({

@@ -16,7 +16,10 @@ import {
   destinationSensitiveVaultStatements,
   localSensitiveVaultStatements,
   roleArn,
+  SENSITIVE_TABLE_ACTION_RULES,
+  type SensitiveActionAccess,
   sensitiveKeyDenyStatement,
+  sensitiveTableServiceControlPolicy,
 } from 'retention-kit/policy';
 
 export interface RunbookInputs {
@@ -24,12 +27,53 @@ export interface RunbookInputs {
   readonly environmentAccount: string;
   readonly environmentRegion: string;
   readonly backupAccount: BackupAccountConfig;
+  /** The SSN table's name, for the service control policy. */
+  readonly sensitiveTableName: string;
+}
+
+const WHO: Record<SensitiveActionAccess, string> = {
+  anyone: 'anyone IAM allows',
+  items: 'app roles, recovery roles',
+  recovery: 'recovery roles',
+  'aws-backup': 'the sensitive backup role (AWS Backup)',
+  'stream-readers': 'named stream readers',
+  deployment: 'the deployment (CloudFormation) role',
+  nobody: 'nobody',
+};
+const ENFORCED_BY = { 'table-policy': "table's policy", 'stream-policy': "stream's policy", elsewhere: 'elsewhere' } as const;
+
+/** The per-action table of the SSN table's lock, and the service control policy for what its policy cannot hold. */
+function sensitiveTableSection(account: string, tableName: string): string[] {
+  const order: SensitiveActionAccess[] = ['nobody', 'recovery', 'aws-backup', 'deployment', 'items', 'stream-readers', 'anyone'];
+  const rows = Object.entries(SENSITIVE_TABLE_ACTION_RULES)
+    .sort(([a, ra], [b, rb]) => order.indexOf(ra.access) - order.indexOf(rb.access) || a.localeCompare(b))
+    .map(([name, rule]) => `| \`${name}\` | ${WHO[rule.access]} | ${ENFORCED_BY[rule.governedBy]} | ${rule.why}${rule.cover ? `. Covered by: ${rule.cover}` : ''} |`);
+  return [
+    '## The SSN table: who may do what',
+    '',
+    'Break-glass opens the vaults, never the table. The table\'s lock is the resource policy `Retention.of(table).protect()`',
+    'writes from one classification of every DynamoDB action (`SENSITIVE_TABLE_ACTION_RULES`); a test fails when DynamoDB',
+    'gains an action it does not name. AWS services acting as themselves are never denied. Changes to the lock go through the',
+    'deployment: only its CloudFormation role may put or delete the table\'s policy.',
+    '',
+    '| action | who may | enforced by | why |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    '### Service control policy for what the table\'s policy cannot hold',
+    '',
+    'Attach this to the environment account (or its organizational unit). It denies restores from DynamoDB backups of the',
+    'table (none can be made under the lock; this covers any made before it) and legacy global tables of it:',
+    '',
+    json(sensitiveTableServiceControlPolicy({ account, tableName })),
+    '',
+  ];
 }
 
 const json = (value: unknown) => ['```json', JSON.stringify(value, null, 2), '```'].join('\n');
 
 export function breakGlassRunbook(inputs: RunbookInputs): string {
-  const { environment, environmentAccount, environmentRegion, backupAccount } = inputs;
+  const { environment, environmentAccount, environmentRegion, backupAccount, sensitiveTableName } = inputs;
   const sensitiveRole = environment.categories.ssn_data?.specializedRole ?? backupAccount.sourceRoleNames.sensitive;
   const localRoleArn = roleArn(environmentAccount, sensitiveRole);
   const targets = [
@@ -162,6 +206,7 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
   }
   const alertRules = sensitiveAuditRules({ vaultNames: [environment.vaultNames.sensitive], vaultArns: [], keyArns: [] });
   const subscribers = (emails: readonly string[]) => (emails.length ? emails.map((e) => `\`${e}\``).join(', ') : 'nobody yet: set `monitoring.sensitive_email_subscriptions`');
+  lines.push(...sensitiveTableSection(environmentAccount, sensitiveTableName));
   lines.push(
     '## What alerts fire, and who sees them',
     '',

@@ -6,10 +6,12 @@ import { categoriesDocument } from './categories';
 export interface DocumentSources {
   readonly environmentContext: Record<string, unknown>;
   readonly backupAccountContext: Record<string, unknown>;
+  /** The SSN table's name in the environment app. */
+  readonly sensitiveTableName: string;
 }
 
 /** Every generated document, by path from the repository root, built from the given configuration. */
-export function generatedDocuments({ environmentContext, backupAccountContext }: DocumentSources): Record<string, string> {
+export function generatedDocuments({ environmentContext, backupAccountContext, sensitiveTableName }: DocumentSources): Record<string, string> {
   return {
     'docs/categories.md': categoriesDocument(),
     'docs/runbooks/break-glass.md': breakGlassRunbook({
@@ -17,6 +19,7 @@ export function generatedDocuments({ environmentContext, backupAccountContext }:
       environmentAccount: environmentContext.environment_account_id as string,
       environmentRegion: environmentContext.environment_region as string,
       backupAccount: parseBackupAccountConfig(backupAccountContext),
+      sensitiveTableName,
     }),
   };
 }

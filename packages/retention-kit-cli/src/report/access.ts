@@ -19,7 +19,8 @@ export interface TableAccessRow {
   readonly path: string;
   readonly items: string;
   readonly scan: string;
-  readonly onDemandBackup: string;
+  readonly backupJobs: string;
+  readonly configuration: string;
   readonly decrypt: string;
 }
 
@@ -99,8 +100,11 @@ function tableRow(stack: string, resource: Resource): TableAccessRow | undefined
     path: ((resource.Metadata?.['aws:cdk:path'] as string | undefined) ?? stack).replace(/\/Resource$/, ''),
     items: access.appRoleArns.length > 0 ? `${roles([...access.appRoleArns, ...access.recoveryRoleArns])} only` : 'principals IAM allows',
     scan: access.recoveryRoleArns.length > 0 ? `${roles(access.recoveryRoleArns)} only` : 'nobody',
-    onDemandBackup: `${renderValue(access.backupRoleArn)} (AWS Backup) only`,
-    decrypt: access.keyLocked ? `DynamoDB, AWS Backup and ${roles([...access.appRoleArns, ...access.recoveryRoleArns, access.backupRoleArn])} only` : 'not limited by the toolkit (key not owned by the app)',
+    backupJobs: `${renderValue(access.backupRoleArn)} (AWS Backup) only`,
+    configuration: (access.deploymentRoleArns ?? []).length > 0 ? `${roles(access.deploymentRoleArns)} only` : 'nobody',
+    decrypt: access.keyLocked
+      ? `DynamoDB${access.keyLimitedToTable ? ' (for this table only)' : ''}, AWS Backup and ${roles([...access.appRoleArns, ...access.recoveryRoleArns, access.backupRoleArn])} only`
+      : 'not limited by the toolkit (key not owned by the app)',
   };
 }
 

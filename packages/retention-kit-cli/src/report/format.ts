@@ -42,23 +42,23 @@ function summaryLine(report: ProtectionReport): string {
 }
 
 const VAULT_HEADERS = ['Vault', 'Copy in', 'Copy out', 'Restore', 'Decrypt'];
-const TABLE_HEADERS = ['Sensitive table', 'Read/write items', 'Scan, batch, export, PartiQL', 'On-demand backup', 'Use the key'];
+const TABLE_HEADERS = ['Sensitive table', 'Read/write items', 'Scan, batch, export, restore, PartiQL', 'AWS Backup jobs', 'Change the table or its lock', 'Use the key'];
 
 function accessCells(report: ProtectionReport): { vaults: string[][]; tables: string[][] } {
   return {
     vaults: report.access.vaults.map((v) => [`${v.stack}/${v.vault}`, v.copyIn, v.copyOut, v.restore, v.decrypt]),
-    tables: report.access.sensitiveTables.map((t) => [t.path, t.items, t.scan, t.onDemandBackup, t.decrypt]),
+    tables: report.access.sensitiveTables.map((t) => [t.path, t.items, t.scan, t.backupJobs, t.configuration, t.decrypt]),
   };
 }
 
 function accessTables(report: ProtectionReport): string {
   const { vaults, tables } = accessCells(report);
-  const make = (head: string[], rows: string[][]) => {
-    const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: [34, 30, 40, 26, 36] });
+  const make = (head: string[], rows: string[][], colWidths: number[]) => {
+    const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths });
     for (const row of rows) table.push(row);
     return table.toString();
   };
-  return [vaults.length ? make(VAULT_HEADERS, vaults) : '', tables.length ? make(TABLE_HEADERS, tables) : ''].filter(Boolean).join('\n');
+  return [vaults.length ? make(VAULT_HEADERS, vaults, [34, 30, 40, 26, 36]) : '', tables.length ? make(TABLE_HEADERS, tables, [30, 26, 26, 26, 30, 36]) : ''].filter(Boolean).join('\n');
 }
 
 export function formatTable(report: ProtectionReport): string {

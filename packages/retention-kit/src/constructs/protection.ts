@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, Duration, type IAspect, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, type IAspect, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,7 +21,8 @@ import {
   windowsOverlap,
   isStatefulResource,
   policyDocument,
-  sensitiveTableKeyStatement,
+  sensitiveStreamPolicyStatements,
+  sensitiveTableKeyStatements,
   sensitiveTablePolicyStatements,
   suggestion,
 } from '../policy';
@@ -118,6 +119,17 @@ export interface SensitiveTableOptions {
    * @default none: nobody may
    */
   readonly recoveryRoleArns?: string[];
+  /**
+   * Roles CloudFormation deploys the table's stack with: the only principals that may change the
+   * table's configuration (UpdateTable, DeleteTable, time to live, tags) and its resource policy.
+   * @default the stack synthesizer's CloudFormation execution role (DefaultStackSynthesizer); other synthesizers must name it
+   */
+  readonly deploymentRoleArns?: string[];
+  /**
+   * Roles of the functions that read the table's stream, when it has one.
+   * @default none: nobody reads the stream
+   */
+  readonly streamReaderRoleArns?: string[];
 }
 
 /** Backup and maintenance windows of a protected database. */
@@ -185,11 +197,26 @@ function protectDatabase(cfn: Database, category: { name: string; engineBackupRe
   return problems;
 }
 
+/** The role CloudFormation deploys a stack with, when the stack's synthesizer names one. */
+function deploymentRoleOf(stack: Stack): string | undefined {
+  const synthesizer = stack.synthesizer;
+  // The synthesizer's ARN carries placeholders for the CLI (`${AWS::Partition}`); Fn::Sub resolves them in the template.
+  return synthesizer instanceof DefaultStackSynthesizer ? Fn.sub(synthesizer.cloudFormationExecutionRoleArn) : undefined;
+}
+
+/** The table's name when it is known before deployment (given in code), which the key policy can then name. */
+function knownTableName(cfn: dynamodb.CfnTable): string | undefined {
+  const name = cfn.tableName;
+  return name !== undefined && !Token.isUnresolved(name) ? name : undefined;
+}
+
 /**
- * Locks a sensitive table: its resource policy lets SSN data leave one item at a time, to named
- * roles; its key (when this app owns it) is usable outside DynamoDB and AWS Backup by those roles only.
+ * Locks a sensitive table: its resource policy (and its stream's) lets SSN data leave one item at a
+ * time, to named roles, and every other action goes to the roles its class names; its key (when this
+ * app owns it) is usable outside DynamoDB and AWS Backup by those roles only, and through DynamoDB
+ * for this table only.
  */
-function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable, access: SensitiveTableAccess): { keyLocked: boolean } {
+function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable, access: SensitiveTableAccess): { keyLocked: boolean; keyLimitedToTable: boolean } {
   const statements = sensitiveTablePolicyStatements(access);
   if (resource instanceof dynamodb.Table) {
     for (const statement of statements) resource.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
@@ -198,16 +225,31 @@ function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable, access
   } else {
     cfn.node.addValidation({ validate: () => ['this sensitive table has a resource policy of its own: pass the dynamodb.Table construct to protect() so the lock can be added to it'] });
   }
+  const stream = Stack.of(cfn).resolve(cfn.streamSpecification) as dynamodb.CfnTable.StreamSpecificationProperty | undefined;
+  if (stream !== undefined) {
+    if (stream.resourcePolicy !== undefined) {
+      cfn.node.addValidation({ validate: () => ["this sensitive table's stream has a resource policy of its own: remove it, and name the stream's readers in sensitiveTable.streamReaderRoleArns"] });
+    } else {
+      cfn.streamSpecification = { ...stream, resourcePolicy: { policyDocument: policyDocument(...sensitiveStreamPolicyStatements(access)) } };
+    }
+  }
   const key = resource instanceof dynamodb.Table ? resource.encryptionKey : undefined;
   if (key instanceof kms.Key) {
-    key.addToResourcePolicy(iam.PolicyStatement.fromJson(sensitiveTableKeyStatement(access, Stack.of(cfn).region)));
-    return { keyLocked: true };
+    const tableName = knownTableName(cfn);
+    for (const statement of sensitiveTableKeyStatements(access, Stack.of(cfn).region, tableName)) key.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+    if (tableName === undefined) {
+      Annotations.of(cfn).addWarningV2(
+        'retention-kit:sensitive-table-name',
+        "the table's name is generated at deployment, so its key policy cannot tell it from other tables DynamoDB encrypts with the key: give the table a tableName",
+      );
+    }
+    return { keyLocked: true, keyLimitedToTable: tableName !== undefined };
   }
   Annotations.of(cfn).addWarningV2(
     'retention-kit:sensitive-table-key',
     'the table is not encrypted with a customer-managed key created in this app, so its key policy cannot be limited to the named roles',
   );
-  return { keyLocked: false };
+  return { keyLocked: false, keyLimitedToTable: false };
 }
 
 /** Noncurrent versions move to infrequent access, then Glacier, when they are kept long enough for it to pay. */
@@ -293,13 +335,24 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
     plan.allowSensitiveTable(arn);
     if (options.sensitiveTable?.tableLock !== false) {
-      const access = {
+      const deploymentRole = deploymentRoleOf(Stack.of(cfn));
+      const deploymentRoleArns = options.sensitiveTable?.deploymentRoleArns ?? (deploymentRole ? [deploymentRole] : []);
+      if (deploymentRoleArns.length === 0) {
+        cfn.node.addValidation({
+          validate: () => [
+            "the sensitive table's lock lets only the deployment change the table and its policy, but this stack's synthesizer names no CloudFormation execution role: pass sensitiveTable.deploymentRoleArns (the role your pipeline deploys with)",
+          ],
+        });
+      }
+      const access: SensitiveTableAccess = {
         appRoleArns: options.sensitiveTable?.appRoleArns ?? [],
         recoveryRoleArns: options.sensitiveTable?.recoveryRoleArns ?? [],
         backupRoleArn: targets.roleFor(category).roleArn,
+        deploymentRoleArns,
+        streamReaderRoleArns: options.sensitiveTable?.streamReaderRoleArns ?? [],
       };
-      const { keyLocked } = lockSensitiveTable(resource, cfn, access);
-      tableAccess = { ...access, keyLocked };
+      const keyState = lockSensitiveTable(resource, cfn, access);
+      tableAccess = { ...access, ...keyState };
     }
   } else if (options.sensitiveTable) {
     cfn.node.addValidation({ validate: () => [`sensitiveTable options apply only to a DynamoDB table in a dedicated-vault category, not to category ${category.name}`] });

@@ -5,6 +5,7 @@ export * from './cron';
 export * from './errors';
 export * from './resource-types';
 export * from './statements';
+export * from './sensitive-table-actions';
 export * from './protection-record';
 export * from './backup-account-config';
 export * from './break-glass';

@@ -29,13 +29,17 @@ export interface ProtectedRecord {
   readonly continuousBackupDays?: number;
   /** The alarm that fires when this resource's recovery points are stale. */
   readonly staleAlarm?: string;
-  /** For a locked sensitive table: who may read items, who may scan, who may back up on demand. */
+  /** For a locked sensitive table: who may read items, who may scan, restore or export, who may start backups, who may change it. */
   readonly tableAccess?: {
     readonly appRoleArns: readonly string[];
     readonly recoveryRoleArns: readonly string[];
     readonly backupRoleArn: string;
+    readonly deploymentRoleArns: readonly string[];
+    readonly streamReaderRoleArns?: readonly string[];
     /** Whether the table's key policy is limited to the same roles. */
     readonly keyLocked: boolean;
+    /** Whether the key's use through DynamoDB is limited to this table (its name was known at synth). */
+    readonly keyLimitedToTable?: boolean;
   };
 }
 

@@ -8,7 +8,7 @@ import { DEFAULT_ROLE_NAMES } from './categories';
 import type { RetentionPolicy } from './config';
 import {
   type PolicyStatementJson,
-  copyTargetDenyStatement,
+  copyTargetDenyStatements,
   destinationKeyUseStatements,
   destinationSensitiveVaultStatements,
   localSensitiveVaultStatements,
@@ -51,7 +51,7 @@ export function environmentExpectations(policy: RetentionPolicy, account: string
       inlinePolicyName: SENSITIVE_ROLE_POLICY_NAME,
       statements: (keyArn) => [
         sensitiveRoleDenyStatement(),
-        copyTargetDenyStatement(targets, true),
+        ...copyTargetDenyStatements(targets, true),
         ...sensitiveRoleVaultStatements({
           region,
           localVaultArn: backupVaultArn({ region, account, vaultName }),

@@ -4,6 +4,7 @@
  * Inputs may be plain strings or CDK tokens (strings that resolve at deploy time).
  */
 import { accountRootArn, backupVaultArn, roleArn } from './arns';
+import { sensitiveTableActions } from './sensitive-table-actions';
 
 /**
  * JSON shapes of IAM, vault and key policies.
@@ -40,6 +41,7 @@ export const SID = {
   denyKeyDecrypt: 'DenySSNKeyDecryptOperations',
   denyBatchAndRestore: 'DenyBatchAndRestoreOperations',
   denyCopyTargets: 'DenyCopyToUnexpectedTargets',
+  denyCopyWithoutTargets: 'DenyCopyWithoutNamedTargets',
 } as const;
 
 /** Vault operations that reach sensitive data or destroy it: restore, deletion, lifecycle shortening. */
@@ -105,9 +107,6 @@ export function sensitiveRoleDenyStatement(): PolicyStatementJson {
     Action: [
       'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
-      'dynamodb:BatchExecuteStatement',
-      'dynamodb:ExecuteStatement',
-      'dynamodb:ExecuteTransaction',
       'dynamodb:PartiQLSelect',
       'dynamodb:PartiQLInsert',
       'dynamodb:PartiQLUpdate',
@@ -276,20 +275,34 @@ export function destinationKeyUseStatements(props: {
  * Copy-target guard: a copy out of this vault may go only to the listed vaults (ARN patterns).
  * `backup:CopyTargets` is evaluated on `backup:CopyFromBackupVault`, which every copy (plan-driven or
  * on demand) needs on its source recovery point; `StartCopyJob` carries no such key. With no allowed
- * target, every copy out is denied.
+ * target, every copy out is denied. A `ForAnyValue` condition is false when the request carries no
+ * `backup:CopyTargets` at all, and AWS documents no promise that every copy sets it, so a second
+ * DENY refuses a copy whose targets are absent: the guard fails closed.
  */
-export function copyTargetDenyStatement(allowedTargets: readonly string[], forRole = false): PolicyStatementJson {
-  return {
-    Sid: SID.denyCopyTargets,
-    Effect: 'Deny',
-    ...(forRole ? {} : { Principal: { AWS: '*' } as Record<string, string> }),
-    Action: 'backup:CopyFromBackupVault',
-    Resource: '*',
-    Condition: {
-      ...(forRole ? {} : NOT_AN_AWS_SERVICE),
-      ...(allowedTargets.length > 0 ? { 'ForAnyValue:ArnNotLike': { 'backup:CopyTargets': [...allowedTargets] } } : {}),
+export function copyTargetDenyStatements(allowedTargets: readonly string[], forRole = false): PolicyStatementJson[] {
+  const principal = forRole ? {} : { Principal: { AWS: '*' } as Record<string, string> };
+  const notAService = forRole ? {} : NOT_AN_AWS_SERVICE;
+  if (allowedTargets.length === 0) {
+    return [{ Sid: SID.denyCopyTargets, Effect: 'Deny', ...principal, Action: 'backup:CopyFromBackupVault', Resource: '*', Condition: { ...notAService } }];
+  }
+  return [
+    {
+      Sid: SID.denyCopyTargets,
+      Effect: 'Deny',
+      ...principal,
+      Action: 'backup:CopyFromBackupVault',
+      Resource: '*',
+      Condition: { ...notAService, 'ForAnyValue:ArnNotLike': { 'backup:CopyTargets': [...allowedTargets] } },
     },
-  };
+    {
+      Sid: SID.denyCopyWithoutTargets,
+      Effect: 'Deny',
+      ...principal,
+      Action: 'backup:CopyFromBackupVault',
+      Resource: '*',
+      Condition: { ...notAService, Null: { 'backup:CopyTargets': 'true' } },
+    },
+  ];
 }
 
 /** Where a destination general vault may copy to: back into the source accounts (the restore path) and within the backup account. */
@@ -297,77 +310,106 @@ export function destinationGeneralCopyTargets(sourceAccountIds: readonly string[
   return [...sourceAccountIds, backupAccountId].map((account) => `arn:aws:backup:*:${account}:backup-vault:*`);
 }
 
-export const SENSITIVE_TABLE_BULK_ACTIONS = [
-  'dynamodb:Scan',
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ExecuteStatement',
-  'dynamodb:BatchExecuteStatement',
-  'dynamodb:ExecuteTransaction',
-  'dynamodb:PartiQLSelect',
-  'dynamodb:PartiQLInsert',
-  'dynamodb:PartiQLUpdate',
-  'dynamodb:PartiQLDelete',
-  'dynamodb:ExportTableToPointInTime',
-];
-
-export const SENSITIVE_TABLE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-
 export interface SensitiveTableAccess {
   /** Roles of the application that read and write single items. Empty: item access is left to IAM. */
   readonly appRoleArns: readonly string[];
-  /** Roles of the recovery tooling, the only principals that may scan, batch, export or use PartiQL. */
+  /** Roles of the recovery tooling, the only principals that may scan, batch, export, restore or use PartiQL. */
   readonly recoveryRoleArns: readonly string[];
-  /** The backup role AWS Backup uses for this table: the only principal that may create an on-demand backup. */
+  /** The backup role AWS Backup uses for this table: the only principal that may start an AWS Backup job of it. */
   readonly backupRoleArn: string;
+  /** The roles CloudFormation deploys the table's stack with: the only principals that change its configuration and this lock. */
+  readonly deploymentRoleArns: readonly string[];
+  /** Roles of the functions that read the table's stream. Empty: nobody reads it. */
+  readonly streamReaderRoleArns?: readonly string[];
 }
+
+/** The Sids of the table lock, one per access class of `SENSITIVE_TABLE_ACTION_RULES`. */
+export const SENSITIVE_TABLE_SID = {
+  items: 'DenyItemAccessExceptNamedRoles',
+  recovery: 'DenyBulkReadsExceptRecovery',
+  awsBackup: 'DenyBackupJobsExceptSensitiveRole',
+  deployment: 'DenyConfigurationExceptDeployment',
+  nobody: 'DenyCopiesOutsideTheLock',
+  stream: 'DenyStreamReadsExceptNamedReaders',
+  key: 'DenyTableKeyUseOutsideServices',
+  keyOtherTables: 'DenyTableKeyUseForOtherTables',
+} as const;
 
 const principalNotIn = (arns: readonly string[]) => ({
   Condition: { ...NOT_AN_AWS_SERVICE, ...(arns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': [...arns] } } : {}) },
 });
 
+const denyExcept = (sid: string, actions: string[], exempt: readonly string[]): PolicyStatementJson => ({
+  Sid: sid,
+  Effect: 'Deny',
+  Principal: { AWS: '*' },
+  // One action as a string, as IAM (and CDK's PolicyStatement) writes it.
+  Action: actions.length === 1 ? actions[0] : actions,
+  Resource: '*',
+  ...principalNotIn(exempt),
+});
+
 /**
- * The sensitive table's resource policy: SSN data leaves the table one item at a time, to named
- * roles. Every DENY carries NOT_AN_AWS_SERVICE, so AWS services acting with their own principal are
- * untouched; AWS Backup acting through the backup role is named where it needs to be.
+ * The sensitive table's resource policy, derived from `SENSITIVE_TABLE_ACTION_RULES`: one DENY per
+ * access class, each to every principal but the class's named roles. Every DENY carries
+ * NOT_AN_AWS_SERVICE, so AWS services acting with their own principal are untouched.
  */
 export function sensitiveTablePolicyStatements(access: SensitiveTableAccess): PolicyStatementJson[] {
-  const statements: PolicyStatementJson[] = [
-    { Sid: 'DenyBulkReadsExceptRecovery', Effect: 'Deny', Principal: { AWS: '*' }, Action: SENSITIVE_TABLE_BULK_ACTIONS, Resource: '*', ...principalNotIn(access.recoveryRoleArns) },
-    { Sid: 'DenyOnDemandBackupExceptAwsBackup', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'dynamodb:CreateBackup', Resource: '*', ...principalNotIn([access.backupRoleArn]) },
+  return [
+    ...(access.appRoleArns.length > 0 ? [denyExcept(SENSITIVE_TABLE_SID.items, sensitiveTableActions('items'), [...access.appRoleArns, ...access.recoveryRoleArns])] : []),
+    denyExcept(SENSITIVE_TABLE_SID.recovery, sensitiveTableActions('recovery'), access.recoveryRoleArns),
+    denyExcept(SENSITIVE_TABLE_SID.awsBackup, sensitiveTableActions('aws-backup'), [access.backupRoleArn]),
+    denyExcept(SENSITIVE_TABLE_SID.deployment, sensitiveTableActions('deployment'), access.deploymentRoleArns),
+    denyExcept(SENSITIVE_TABLE_SID.nobody, sensitiveTableActions('nobody'), []),
   ];
-  if (access.appRoleArns.length > 0) {
-    statements.push({
-      Sid: 'DenyItemAccessExceptNamedRoles',
+}
+
+/** The resource policy of the sensitive table's stream: only the named readers read it. */
+export function sensitiveStreamPolicyStatements(access: SensitiveTableAccess): PolicyStatementJson[] {
+  return [denyExcept(SENSITIVE_TABLE_SID.stream, sensitiveTableActions('stream-readers', 'stream-policy'), access.streamReaderRoleArns ?? [])];
+}
+
+/**
+ * The sensitive table key's policy statements. Nobody but the named roles uses the key outside
+ * DynamoDB and AWS Backup; and, when the table's name is known at synth, DynamoDB decrypts with it
+ * for this table and its recovery copies (`<name>-recovery-*`) only, by the encryption context
+ * DynamoDB sends with every call (`aws:dynamodb:tableName`).
+ */
+export function sensitiveTableKeyStatements(access: SensitiveTableAccess, region: string, tableName?: string): PolicyStatementJson[] {
+  const statements: PolicyStatementJson[] = [
+    {
+      Sid: SENSITIVE_TABLE_SID.key,
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: SENSITIVE_TABLE_ITEM_ACTIONS,
+      Action: SENSITIVE_KEY_DECRYPT_ACTIONS,
       Resource: '*',
-      ...principalNotIn([...access.appRoleArns, ...access.recoveryRoleArns]),
+      Condition: {
+        ...NOT_AN_AWS_SERVICE,
+        StringNotEquals: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `backup.${region}.amazonaws.com`] },
+        ArnNotEquals: { 'aws:PrincipalArn': [...access.appRoleArns, ...access.recoveryRoleArns, access.backupRoleArn] },
+      },
+    },
+  ];
+  if (tableName !== undefined) {
+    statements.push({
+      Sid: SENSITIVE_TABLE_SID.keyOtherTables,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+      Resource: '*',
+      Condition: {
+        ...NOT_AN_AWS_SERVICE,
+        StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` },
+        StringNotLike: { 'kms:EncryptionContext:aws:dynamodb:tableName': [tableName, `${tableName}-recovery-*`] },
+      },
     });
   }
   return statements;
 }
 
-/** The sensitive table key's policy statement: nobody but the named roles uses the key outside DynamoDB and AWS Backup. */
-export function sensitiveTableKeyStatement(access: SensitiveTableAccess, region: string): PolicyStatementJson {
-  return {
-    Sid: 'DenyTableKeyUseOutsideServices',
-    Effect: 'Deny',
-    Principal: { AWS: '*' },
-    Action: SENSITIVE_KEY_DECRYPT_ACTIONS,
-    Resource: '*',
-    Condition: {
-      ...NOT_AN_AWS_SERVICE,
-      StringNotEquals: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `backup.${region}.amazonaws.com`] },
-      ArnNotEquals: { 'aws:PrincipalArn': [...access.appRoleArns, ...access.recoveryRoleArns, access.backupRoleArn] },
-    },
-  };
-}
-
 /** The whole access policy of an environment account's sensitive vault. */
 export function localSensitiveVaultStatements(props: { copyRoleArn: string; copyTargets: readonly string[] }): PolicyStatementJson[] {
-  return [...sensitiveVaultDenyStatements({ copyRoleArns: [props.copyRoleArn] }), copyTargetDenyStatement(props.copyTargets)];
+  return [...sensitiveVaultDenyStatements({ copyRoleArns: [props.copyRoleArn] }), ...copyTargetDenyStatements(props.copyTargets)];
 }
 
 /** The whole access policy of the backup account's sensitive vault. */
@@ -381,7 +423,7 @@ export function destinationSensitiveVaultStatements(props: {
   return [
     ...destinationVaultCopyStatements(props),
     ...sensitiveVaultDenyStatements({ copyRoleArns: [] }),
-    copyTargetDenyStatement([backupVaultArn({ account: props.backupAccountId, region: props.backupRegion, vaultName: props.vaultName })]),
+    ...copyTargetDenyStatements([backupVaultArn({ account: props.backupAccountId, region: props.backupRegion, vaultName: props.vaultName })]),
   ];
 }
 

@@ -9,7 +9,7 @@ import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import {
   BACKUP_ACCOUNT_CONTEXT_KEYS,
   type BackupAccountConfig,
-  copyTargetDenyStatement,
+  copyTargetDenyStatements,
   destinationSensitiveVaultStatements,
   destinationGeneralCopyTargets,
   destinationKeyUseStatements,
@@ -57,7 +57,7 @@ export class BackupAccountStack extends Stack {
       keyAlias: config.keyAliases.general,
       keyDescription: `Encrypts cross-account copies in ${config.vaultNames.general}`,
       // Copies out go back to the source accounts (the restore path) or stay in this account.
-      accessPolicyStatements: statements(...copyIn, copyTargetDenyStatement(destinationGeneralCopyTargets(config.sourceAccountIds, config.backupAccountId))),
+      accessPolicyStatements: statements(...copyIn, ...copyTargetDenyStatements(destinationGeneralCopyTargets(config.sourceAccountIds, config.backupAccountId))),
       keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.general)),
       vaultLock: config.vaultLock.general,
     });

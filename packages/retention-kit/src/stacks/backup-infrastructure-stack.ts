@@ -16,7 +16,7 @@ import {
   DEFAULT_ROLE_NAMES,
   type CategoryPolicy,
   type RetentionPolicy,
-  copyTargetDenyStatement,
+  copyTargetDenyStatements,
   destinationKeysArn,
   sensitiveKeyDenyStatement,
   sensitiveRoleVaultStatements,
@@ -97,11 +97,11 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
 
     this.generalVault = new EncryptedBackupVault(this, 'GeneralVault', {
       vaultName: vaultNames.general,
-      accessPolicyStatements: statements(copyTargetDenyStatement(generalTargets)),
+      accessPolicyStatements: statements(...copyTargetDenyStatements(generalTargets)),
     });
     this.generalRole = new GeneralBackupRole(this, 'GeneralBackupRole', {
       roleName: props.generalRoleName ?? this.policy.generalRoleName,
-      statements: statements(copyTargetDenyStatement(generalTargets, true)),
+      statements: statements(...copyTargetDenyStatements(generalTargets, true)),
     }).role;
 
     const sensitiveCategory = Object.values(this.policy.categories).find((c) => c.dedicatedVault);
@@ -115,7 +115,7 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
     });
     this.sensitiveRole = new SensitiveBackupRole(this, 'SensitiveBackupRole', {
       roleName,
-      statements: statements(copyTargetDenyStatement(sensitiveTargets, true), ...sensitiveRoleVaultStatements({
+      statements: statements(...copyTargetDenyStatements(sensitiveTargets, true), ...sensitiveRoleVaultStatements({
         region: this.region,
         // Derived from the name, not referenced: the vault's policy already refers to this role.
         localVaultArn: this.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: vaultNames.sensitive, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),

@@ -1,0 +1,4 @@
+/** Physical names of the reference app that documents and tests refer to. */
+
+/** The SSN table is named, so that its key's policy can limit DynamoDB's use of the key to this table. */
+export const SSN_TABLE_NAME = 'CompactConnect-SSNTable';
