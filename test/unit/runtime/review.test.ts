@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BackupClient, GetBackupVaultAccessPolicyCommand } from '@aws-sdk/client-backup';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { DescribeTableCommand, DynamoDBClient, GetResourcePolicyCommand, ListBackupsCommand, ListTablesCommand, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +18,29 @@ const backup = mockClient(BackupClient);
 const kms = mockClient(KMSClient);
 const iam = mockClient(IAMClient);
 const cloudtrail = mockClient(CloudTrailClient);
-const clients = { backup: new BackupClient({}), kms: new KMSClient({}), iam: new IAMClient({}), cloudtrail: new CloudTrailClient({}) };
+const dynamodb = mockClient(DynamoDBClient);
+const clients = { backup: new BackupClient({}), kms: new KMSClient({}), iam: new IAMClient({}), cloudtrail: new CloudTrailClient({}), dynamodb: new DynamoDBClient({}) };
+const SSN_TABLE_ARN = `arn:aws:dynamodb:us-east-1:111111111111:table/CompactConnect-SSNTable`;
+
+interface LiveTables {
+  /** The SSN table's live resource policy; undefined: it has none. */
+  policy?: unknown;
+  backups?: { BackupArn: string; BackupType: 'USER' | 'SYSTEM' | 'AWS_BACKUP'; BackupCreationDateTime: Date }[];
+}
+
+/** Mocked DynamoDB with the SSN table (tagged ssn_data) and an ordinary one. */
+function tables(live: LiveTables) {
+  dynamodb.reset();
+  const arn = (name: string) => `arn:aws:dynamodb:us-east-1:111111111111:table/${name}`;
+  dynamodb.on(ListTablesCommand).resolves({ TableNames: ['CompactConnect-SSNTable', 'ProviderTable'] });
+  dynamodb.on(DescribeTableCommand).callsFake((input: { TableName: string }) => ({ Table: { TableName: input.TableName, TableArn: arn(input.TableName) } }));
+  dynamodb.on(ListTagsOfResourceCommand).callsFake((input: { ResourceArn: string }) => ({
+    Tags: [{ Key: 'retention-kit:category', Value: input.ResourceArn === SSN_TABLE_ARN ? 'ssn_data' : 'critical_data' }],
+  }));
+  if (live.policy === undefined) dynamodb.on(GetResourcePolicyCommand).rejects(Object.assign(new Error('no policy'), { name: 'PolicyNotFoundException' }));
+  else dynamodb.on(GetResourcePolicyCommand, { ResourceArn: SSN_TABLE_ARN }).resolves({ Policy: JSON.stringify(live.policy) });
+  dynamodb.on(ListBackupsCommand).resolves({ BackupSummaries: live.backups ?? [] });
+}
 const NOW = new Date('2026-11-22T12:00:00Z');
 
 /** Mocked AWS answering with the policies a deployment of the synthesized templates would have. */
@@ -45,9 +68,10 @@ function deployed(live: { vault: unknown; key: unknown; keyArn: string; role?: {
   );
 }
 
-describe('retention review sensitive (AWS Backup, KMS, IAM and CloudTrail mocked: no local server exists for them)', () => {
+describe('retention review sensitive (AWS Backup, KMS, IAM, CloudTrail and DynamoDB mocked: no local server has their policy APIs)', () => {
   let env: Deployment;
   let live: { vault: unknown; key: unknown; keyArn: string; role: { inline: unknown } };
+  let tablePolicy: { Version: string; Statement: { Sid: string; Action: string | string[]; Condition: Record<string, Record<string, unknown>> }[] };
 
   beforeAll(() => {
     env = synthesize(referenceApp());
@@ -56,15 +80,61 @@ describe('retention review sensitive (AWS Backup, KMS, IAM and CloudTrail mocked
     const keyId = Object.keys(env.templates.BackupInfrastructure.Resources).find((id) => id.startsWith('SensitiveVaultKey') && !id.includes('Alias'));
     const role = resourceProps(env, 'BackupInfrastructure', 'AWS::IAM::Role', 'SensitiveBackupRole');
     live = { vault, key, keyArn: resolve(env, { 'Fn::GetAtt': [keyId, 'Arn'] }), role: { inline: role.Policies[0].PolicyDocument } };
+    tablePolicy = resourceProps(env, 'Persistent', 'AWS::DynamoDB::Table', 'SSNTable').ResourcePolicy.PolicyDocument;
   });
 
   const expectations = () => environmentExpectations(parseRetentionPolicy(REFERENCE_CONTEXT), ACCOUNT, REGION);
 
-  beforeEach(() => deployed(live));
+  beforeEach(() => {
+    deployed(live);
+    tables({ policy: tablePolicy });
+  });
 
-  it('finds no drift when the live policies are the ones the stack synthesizes', async () => {
+  it('finds no drift when the live policies are the ones the stack synthesizes, and finds the SSN table by its category tag', async () => {
     const review = await reviewSensitive(clients, expectations(), { now: NOW });
     expect(review.drift).toEqual([]);
+    expect(review.tables).toEqual([SSN_TABLE_ARN]);
+  });
+
+  describe("the SSN table's lock (DynamoDB mocked: dynalite has no resource policies)", () => {
+    const tableDrift = async () => (await reviewSensitive(clients, expectations(), { now: NOW })).drift.filter((d) => d.where.startsWith('table '));
+
+    it('reports a hand-made policy that lacks the point-in-time restore DENY, and only that', async () => {
+      const withoutRestore = {
+        ...tablePolicy,
+        Statement: tablePolicy.Statement.map((s) => ({ ...s, Action: [s.Action].flat().filter((a) => a !== 'dynamodb:RestoreTableToPointInTime') })),
+      };
+      tables({ policy: withoutRestore });
+      expect(await tableDrift()).toEqual([
+        { where: `table ${SSN_TABLE_ARN}`, sid: 'RestoreTableToPointInTime', problem: expect.stringContaining('not denied to principals the lock does not name (recovery') },
+      ]);
+    });
+
+    it('reports a DENY that is present but loosened to exempt every role of the account', async () => {
+      const loosened = {
+        ...tablePolicy,
+        Statement: tablePolicy.Statement.map((s) => (s.Sid === 'DenyConfigurationExceptDeployment' ? { ...s, Condition: { ...s.Condition, ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/*' } } } : s)),
+      };
+      tables({ policy: loosened });
+      const drift = await tableDrift();
+      expect(drift.map((d) => d.sid)).toEqual(expect.arrayContaining(['PutResourcePolicy', 'DeleteResourcePolicy', 'UpdateTable']));
+      expect(drift.every((d) => d.problem.includes('(deployment:'))).toBe(true);
+    });
+
+    it('reports a table with no policy at all, and a DynamoDB backup of it that no vault guards', async () => {
+      tables({ policy: undefined });
+      expect(await tableDrift()).toEqual([{ where: `table ${SSN_TABLE_ARN}`, sid: '*', problem: expect.stringContaining('the table has no resource policy') }]);
+      const backupArn = `${SSN_TABLE_ARN}/backup/01700000000000-abcdef12`;
+      tables({ policy: tablePolicy, backups: [{ BackupArn: backupArn, BackupType: 'USER', BackupCreationDateTime: new Date('2026-10-01T00:00:00Z') }] });
+      expect(await tableDrift()).toEqual([{ where: `table ${SSN_TABLE_ARN}`, sid: 'RestoreTableFromBackup', problem: expect.stringContaining(`DynamoDB backup ${backupArn} (USER, 2026-10-01T00:00:00.000Z) exists outside the vaults`) }]);
+    });
+
+    it('checks the tables named instead of discovering them', async () => {
+      const review = await reviewSensitive(clients, expectations(), { now: NOW, tables: ['CompactConnect-SSNTable'] });
+      expect(review.tables).toEqual(['CompactConnect-SSNTable']);
+      expect(dynamodb.commandCalls(ListTablesCommand)).toHaveLength(0);
+      expect(reviewMarkdown(review)).toContain('every table lock denies what the classification limits');
+    });
   });
 
   it('says who can restore, copy and decrypt, and who did what in the last 90 days', async () => {
@@ -84,7 +154,7 @@ describe('retention review sensitive (AWS Backup, KMS, IAM and CloudTrail mocked
     expect(new Set(lookups.map((l) => l.LookupAttributes![0].AttributeValue))).toEqual(new Set(['CompactConnectBackupVault-SSN', live.keyArn, 'CompactConnect-SSNBackupRole']));
     const markdown = reviewMarkdown(review);
     expect(markdown).toContain('| arn:aws:iam::111111111111:user/mallory | StartRestoreJob | 2 | 2 | 2026-11-03T10:00:00.000Z |');
-    expect(markdown).toContain('None: the live vault, key and role policies are the deployed ones.');
+    expect(markdown).toContain('None: the live vault, key and role policies are the deployed ones, and every table lock denies what the classification limits.');
   });
 
   it('reports a statement added to the vault policy by hand, and a managed policy attached to the role', async () => {

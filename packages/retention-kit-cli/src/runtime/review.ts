@@ -6,14 +6,18 @@
 import { type BackupClient, GetBackupVaultAccessPolicyCommand } from '@aws-sdk/client-backup';
 import { type CloudTrailClient, paginateLookupEvents } from '@aws-sdk/client-cloudtrail';
 import { GetRolePolicyCommand, type IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { BREAK_GLASS_SID_PREFIX, type PolicyDocumentJson, type PolicyStatementJson, SID, type SensitiveExpectations, normalizePolicy } from 'retention-kit/policy';
+import { checkTableLocks, sensitiveTables } from './table-lock';
 
 export interface ReviewClients {
   readonly backup: BackupClient;
   readonly kms: KMSClient;
   readonly iam: IAMClient;
   readonly cloudtrail: CloudTrailClient;
+  /** For the sensitive tables' locks (environment side). */
+  readonly dynamodb?: DynamoDBClient;
 }
 
 export interface Drift {
@@ -36,6 +40,8 @@ export interface SensitiveReview {
   readonly whoCan: { readonly what: string; readonly who: string }[];
   readonly whoDid: EventSummary[];
   readonly drift: Drift[];
+  /** The sensitive tables whose locks were checked. */
+  readonly tables: string[];
   readonly days: number;
   readonly generatedAt: Date;
 }
@@ -122,7 +128,14 @@ async function whoDid(cloudtrail: CloudTrailClient, resourceNames: string[], day
   return [...groups.values()].sort((a, b) => b.last.getTime() - a.last.getTime());
 }
 
-export async function reviewSensitive(clients: ReviewClients, expectations: SensitiveExpectations, options: { days?: number; now?: Date } = {}): Promise<SensitiveReview> {
+export interface ReviewOptions {
+  readonly days?: number;
+  readonly now?: Date;
+  /** Sensitive tables to check, by name or ARN. Default: the tables tagged with a sensitive category. */
+  readonly tables?: readonly string[];
+}
+
+export async function reviewSensitive(clients: ReviewClients, expectations: SensitiveExpectations, options: ReviewOptions = {}): Promise<SensitiveReview> {
   const now = options.now ?? new Date();
   const days = options.days ?? 90;
   const vaultResponse = await clients.backup.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: expectations.vaultName }));
@@ -153,9 +166,17 @@ export async function reviewSensitive(clients: ReviewClients, expectations: Sens
       drift.push(...policyDrift(`role ${name}`, expectations.role.statements(keyArn), live.Statement ?? [], expectations.account));
     }
   }
+  let tables: string[] = [];
+  if (clients.dynamodb && expectations.sensitiveCategories) {
+    tables = options.tables ? [...options.tables] : await sensitiveTables(clients.dynamodb, expectations.sensitiveCategories);
+    for (const problem of await checkTableLocks(clients.dynamodb, tables, expectations.account)) {
+      drift.push({ where: `table ${problem.table}`, sid: problem.action, problem: problem.problem });
+    }
+  }
   return {
     expectations,
     keyArn,
+    tables,
     whoCan: whoCan(vault, key, expectations.account),
     whoDid: await whoDid(clients.cloudtrail, resourceNames, days, now),
     drift,
@@ -186,7 +207,8 @@ export function reviewMarkdown(review: SensitiveReview): string {
     for (const s of review.whoDid) lines.push(`| ${s.who} | ${s.what} | ${s.count} | ${s.denied} | ${s.last.toISOString()} |`);
   }
   lines.push('', '## Drift from what the code deploys', '');
-  if (review.drift.length === 0) lines.push('None: the live vault, key and role policies are the deployed ones.');
+  if (review.tables.length > 0) lines.push(`Sensitive tables checked: ${review.tables.map((t) => `\`${t}\``).join(', ')}.`, '');
+  if (review.drift.length === 0) lines.push(`None: the live vault, key and role policies are the deployed ones${review.tables.length > 0 ? ", and every table lock denies what the classification limits" : ''}.`);
   else {
     lines.push('| where | statement | problem |', '|---|---|---|');
     for (const d of review.drift) lines.push(`| ${d.where} | ${d.sid} | ${d.problem} |`);

@@ -27,6 +27,8 @@ export interface SensitiveExpectations {
   readonly keyStatements: (keyArn: string) => PolicyStatementJson[];
   /** The sensitive backup role and its inline policy, on the environment side. */
   readonly role?: { readonly name: string; readonly inlinePolicyName: string; readonly statements: (keyArn: string) => PolicyStatementJson[] };
+  /** The dedicated-vault categories, whose DynamoDB tables carry the table lock (environment side). */
+  readonly sensitiveCategories?: readonly string[];
 }
 
 /** Name of the sensitive role's inline policy (BackupInfrastructureStack). */
@@ -46,6 +48,7 @@ export function environmentExpectations(policy: RetentionPolicy, account: string
     keyId: defaultKeyAlias(vaultName),
     vaultStatements: localSensitiveVaultStatements({ copyRoleArn: roleArn(account, roleName), copyTargets: targets }),
     keyStatements: () => [sensitiveKeyDenyStatement({ region })],
+    sensitiveCategories: sensitive.map((c) => c.name),
     role: {
       name: roleName,
       inlinePolicyName: SENSITIVE_ROLE_POLICY_NAME,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -29,20 +30,21 @@ export function reviewCommand(): Command {
   const command = new Command('review').description('Access reviews');
   const sensitive = command
     .command('sensitive')
-    .description('Who can touch the sensitive vault, key and role, who did (CloudTrail), and drift from the deployed policies; exit 1 on drift')
+    .description('Who can touch the sensitive vault, key and role, who did (CloudTrail), drift from the deployed policies, and gaps in the sensitive tables\' locks; exit 1 on drift')
     .option('--app <dir>', 'folder of the CDK app (environment or backup account) whose context names the sensitive path', '.')
     .option('--days <n>', 'days of CloudTrail to read (CloudTrail keeps 90)', '90')
+    .option('--table <name...>', 'sensitive tables whose locks to check (default: the tables tagged with a sensitive category)')
     .option('--out <file>', 'also write the Markdown to this file');
   withJson(withAws(sensitive, "the environment Region (the backup account app's own is in its context)"))
-    .action(async (options: { app: string; region?: string; profile?: string; json?: boolean; days: string; out?: string }) => {
+    .action(async (options: { app: string; region?: string; profile?: string; json?: boolean; days: string; out?: string; table?: string[] }) => {
       const appDir = resolve(options.app);
       const account = async () => (await new STSClient(await awsSettings(options)).send(new GetCallerIdentityCommand({}))).Account ?? '';
       const expectations = await expectationsFor(appDir, () => resolveRegion(options), account);
       const settings = await awsSettings(options, expectations.region);
       const review = await reviewSensitive(
-        { backup: new BackupClient(settings), kms: new KMSClient(settings), iam: new IAMClient(settings), cloudtrail: new CloudTrailClient(settings) },
+        { backup: new BackupClient(settings), kms: new KMSClient(settings), iam: new IAMClient(settings), cloudtrail: new CloudTrailClient(settings), dynamodb: new DynamoDBClient(settings) },
         expectations,
-        { days: Number(options.days) },
+        { days: Number(options.days), tables: options.table },
       );
       const markdown = reviewMarkdown(review);
       output(options, review, () => `${markdown}\n`);
