@@ -19,5 +19,5 @@ export { RecoveryBackup, TableRecoveryStateMachine, type TableRecoveryStateMachi
 export { SensitiveAuditTrail, type SensitiveAuditTrailProps } from './constructs/sensitive-audit-trail';
 export { ComplianceEvidence, type ComplianceEvidenceProps } from './constructs/compliance-evidence';
 export { type CategoryPolicy, type CopyDestination, type GeneralAndSensitive, type MonitoringSettings, type RetentionPolicy } from './policy/config';
-export { type BackupAccountConfig, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
+export { type BackupAccountConfig, type SourceRoleNames, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
 export { type PlannedRestoreTest, type PlannedSelection, RecoveryPointSelection, RestoreTestResourceType } from './policy/restore-testing';

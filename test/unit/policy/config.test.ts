@@ -43,6 +43,17 @@ describe('retention policy defaults', () => {
     expect(policy.categories.ssn_data.copyDestination?.vaultArn).toBe('arn:aws:backup:us-west-2:222222222222:backup-vault:Secret');
   });
 
+  it('copies to differently named destination vaults when a second app in the account names its own vaults', () => {
+    const context = { ...base, backup_vault_name: 'ServiceVault', ssn_backup_vault_name: 'ServiceVault-SSN', destination_vault_name: 'General', destination_ssn_vault_name: 'Secret' };
+    const policy = parseRetentionPolicy(context);
+    expect(policy.vaultNames).toEqual({ general: 'ServiceVault', sensitive: 'ServiceVault-SSN' });
+    expect(policy.categories.critical_data.copyDestination?.vaultArn).toBe('arn:aws:backup:us-west-2:222222222222:backup-vault:General');
+    expect(policy.categories.ssn_data.copyDestination?.vaultArn).toBe('arn:aws:backup:us-west-2:222222222222:backup-vault:Secret');
+    expect(() => parseRetentionPolicy({ ...context, backup_policies: { ssn_data: { cross_account_vault_arn: 'arn:aws:backup:us-west-2:222222222222:backup-vault:ServiceVault-SSN' } } })).toThrow(
+      'names vault ServiceVault-SSN, but this dedicated-vault category copies to Secret (destination_ssn_vault_name, by default ssn_backup_vault_name)',
+    );
+  });
+
   it('reads the reference plan shape, accepts user-defined categories and applies environment overrides', () => {
     const policy = parseRetentionPolicy({
       ...base,
@@ -138,7 +149,7 @@ describe('bad retention configuration', () => {
       name: 'a sensitive destination that names another vault (the drifted name)',
       context: { ...base, backup_policies: { ssn_data: { cross_account_vault_arn: 'arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectSSNBackupVault' } } },
       path: 'backup_policies.ssn_data.cross_account_vault_arn',
-      message: 'copies to CompactConnectBackupVault-SSN (ssn_backup_vault_name)',
+      message: 'copies to CompactConnectBackupVault-SSN (destination_ssn_vault_name, by default ssn_backup_vault_name)',
     },
     {
       name: 'copy enabled with no destination',

@@ -230,15 +230,24 @@ describe('the README deploy steps, offline', () => {
 
 describe('backup account configuration', () => {
   it('reads the README shape with defaults for the key aliases and role names', () => {
-    const config = parseBackupAccountConfig(EXAMPLE_CONTEXT);
+    const { source_backup_role_name: _general, source_ssn_backup_role_name: _sensitive, ...readmeShape } = EXAMPLE_CONTEXT;
+    const config = parseBackupAccountConfig(readmeShape);
     expect(config).toMatchObject({
       backupAccountId: BACKUP,
       organizationId: ORG,
       sourceAccountIds: [SOURCE],
       keyAliases: { sensitive: 'alias/compactconnect-ssn-backup-key' },
-      sourceRoleNames: { general: 'CompactConnect-BackupServiceRole', sensitive: 'CompactConnect-SSNBackupRole' },
+      sourceRoleNames: { general: ['CompactConnect-BackupServiceRole'], sensitive: ['CompactConnect-SSNBackupRole'] },
       vaultLock: {},
     });
+  });
+
+  it('admits one backup role per app of the source accounts, and names a bad one', () => {
+    expect(parseBackupAccountConfig(EXAMPLE_CONTEXT).sourceRoleNames).toEqual({
+      general: ['CompactConnect-BackupServiceRole', 'PostgresService-BackupServiceRole'],
+      sensitive: ['CompactConnect-SSNBackupRole', 'PostgresService-SSNBackupRole'],
+    });
+    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_backup_role_name: ['ok-role', 'not a role!'] })).toThrow('source_backup_role_name');
   });
 
   it('names every problem at once', () => {

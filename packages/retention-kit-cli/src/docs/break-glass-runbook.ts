@@ -74,7 +74,7 @@ const json = (value: unknown) => ['```json', JSON.stringify(value, null, 2), '``
 
 export function breakGlassRunbook(inputs: RunbookInputs): string {
   const { environment, environmentAccount, environmentRegion, backupAccount, sensitiveTableName } = inputs;
-  const sensitiveRole = environment.categories.ssn_data?.specializedRole ?? backupAccount.sourceRoleNames.sensitive;
+  const sensitiveRole = environment.categories.ssn_data?.specializedRole ?? backupAccount.sourceRoleNames.sensitive[0];
   const localRoleArn = roleArn(environmentAccount, sensitiveRole);
   const targets = [
     {
@@ -100,7 +100,7 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
         ...destinationKeyUseStatements({
           sourceAccountIds: backupAccount.sourceAccountIds,
           organizationId: backupAccount.organizationId,
-          roleName: backupAccount.sourceRoleNames.sensitive,
+          roleNames: backupAccount.sourceRoleNames.sensitive,
           backupRegion: backupAccount.backupRegion,
         }),
         sensitiveKeyDenyStatement({ region: backupAccount.backupRegion }),

@@ -43,6 +43,14 @@ export interface VaultLocks {
   readonly sensitive?: VaultLockConfig;
 }
 
+/** Backup role names of the source accounts' apps, one of each per app that copies into this account. */
+export interface SourceRoleNames {
+  /** The general backup roles. */
+  readonly general: string[];
+  /** The sensitive backup roles (the ones that copy SSN data). */
+  readonly sensitive: string[];
+}
+
 /** The backup account app's validated configuration. */
 export interface BackupAccountConfig {
   /** The backup account. */
@@ -59,8 +67,8 @@ export interface BackupAccountConfig {
   readonly vaultNames: GeneralAndSensitive;
   /** Aliases of the destination vaults' keys. */
   readonly keyAliases: GeneralAndSensitive;
-  /** Backup role names in the source accounts: general, and sensitive (the one that copies SSN data). */
-  readonly sourceRoleNames: GeneralAndSensitive;
+  /** Backup role names in the source accounts: general, and sensitive (the ones that copy SSN data); one of each per app that copies here. */
+  readonly sourceRoleNames: SourceRoleNames;
   /** Vault Lock per destination vault. */
   readonly vaultLock: VaultLocks;
   /** Tags on every resource of the stack. */
@@ -77,6 +85,7 @@ export interface BackupAccountConfig {
 const account = z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
 const region = z.string({ error: 'must be an AWS Region code such as us-west-2' }).regex(REGION, 'must be an AWS Region code such as us-west-2');
 const vaultName = z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores');
+const roleName = z.string().regex(ROLE_NAME, 'must be an IAM role name');
 const alias = z.string().regex(/^alias\/[a-zA-Z0-9/_-]{1,250}$/, 'must be alias/<name> (letters, digits, / _ -)').refine((a) => !a.startsWith('alias/aws/'), 'alias/aws/ is reserved for AWS managed keys');
 const days = (min: number, max: number) => z.number().int('must be a whole number of days').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
@@ -97,8 +106,9 @@ const shape = {
   ssn_backup_vault_name: vaultName.optional(),
   backup_key_alias: alias.optional(),
   ssn_backup_key_alias: alias.optional(),
-  source_backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name').optional(),
-  source_ssn_backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name').optional(),
+  // One name, or one per app of the source accounts that copies here.
+  source_backup_role_name: z.union([roleName, z.array(roleName).min(1, 'name at least one role')], { error: 'must be an IAM role name, or a list of them' }).optional(),
+  source_ssn_backup_role_name: z.union([roleName, z.array(roleName).min(1, 'name at least one role')], { error: 'must be an IAM role name, or a list of them' }).optional(),
   // Each lock is parsed on its own below, so a problem in one does not hide the other's.
   vault_lock: z.strictObject({ general: z.unknown().optional(), sensitive: z.unknown().optional() }).optional(),
   tags: z.record(z.string(), z.string({ error: 'tag values must be strings' })).optional(),
@@ -207,8 +217,8 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       sensitive: (cfg.ssn_backup_key_alias as string | undefined) ?? DEFAULT_SSN_KEY_ALIAS,
     },
     sourceRoleNames: {
-      general: (cfg.source_backup_role_name as string | undefined) ?? DEFAULT_ROLE_NAMES.general,
-      sensitive: (cfg.source_ssn_backup_role_name as string | undefined) ?? DEFAULT_ROLE_NAMES.sensitive,
+      general: [(cfg.source_backup_role_name as string | string[] | undefined) ?? DEFAULT_ROLE_NAMES.general].flat(),
+      sensitive: [(cfg.source_ssn_backup_role_name as string | string[] | undefined) ?? DEFAULT_ROLE_NAMES.sensitive].flat(),
     },
     vaultLock: { general: toLock(c.vault_lock?.general), sensitive: toLock(c.vault_lock?.sensitive) },
     tags: (cfg.tags as Record<string, string> | undefined) ?? {},

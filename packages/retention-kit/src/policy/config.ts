@@ -202,6 +202,9 @@ const rootSchema = z.object({
   ...accountSettingsShape,
   backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
   ssn_backup_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
+  // The backup account's vaults, when they are named differently from this app's own (several apps in one account).
+  destination_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
+  destination_ssn_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
   backup_role_name: z.string().regex(ROLE_NAME, 'must be an IAM role name (letters, digits and +=,.@_-, at most 64)').optional(),
   monitoring: monitoringSchema.optional(),
   production: z.boolean().optional(),
@@ -222,6 +225,8 @@ export const RETENTION_CONTEXT_KEYS = [
   'organization_id',
   'backup_vault_name',
   'ssn_backup_vault_name',
+  'destination_vault_name',
+  'destination_ssn_vault_name',
   'backup_role_name',
   'monitoring',
   'production',
@@ -279,6 +284,8 @@ interface Settings {
   backupAccountId?: string;
   backupRegion?: string;
   vaultNames: { general: string; sensitive: string };
+  /** The backup account's vaults that copies go to. */
+  destinationVaultNames: { general: string; sensitive: string };
   environment?: string;
 }
 
@@ -350,8 +357,8 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
     problems.push({ path: at('specialized_role'), value: ctx.specialized_role, message: 'applies only to a category with dedicated_vault: true' });
   }
 
-  const vaultName = dedicatedVault ? settings.vaultNames.sensitive : settings.vaultNames.general;
-  const vaultKey = dedicatedVault ? 'ssn_backup_vault_name' : 'backup_vault_name';
+  const vaultName = dedicatedVault ? settings.destinationVaultNames.sensitive : settings.destinationVaultNames.general;
+  const vaultKey = dedicatedVault ? 'destination_ssn_vault_name, by default ssn_backup_vault_name' : 'destination_vault_name, by default backup_vault_name';
   let copyDestination: CategoryPolicy['copyDestination'];
   const copy = ctx.copy_to_backup_account ?? CATEGORY_FIELD_DEFAULTS.copy_to_backup_account;
   if (ctx.cross_account_vault_arn !== undefined) {
@@ -373,7 +380,7 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
         problems.push({
           path: at('cross_account_vault_arn'),
           value: ctx.cross_account_vault_arn,
-          message: `names vault ${parsed.vaultName}, but ${dedicatedVault ? 'this dedicated-vault category' : 'this category'} copies to ${vaultName} (${vaultKey}); use the same name in both apps`,
+          message: `names vault ${parsed.vaultName}, but ${dedicatedVault ? 'this dedicated-vault category' : 'this category'} copies to ${vaultName} (${vaultKey}); name the same vault in both`,
         });
       }
       if (!copy) {
@@ -456,6 +463,10 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
     vaultNames: {
       general: cfg.backup_vault_name ?? DEFAULT_VAULT_NAMES.general,
       sensitive: cfg.ssn_backup_vault_name ?? DEFAULT_VAULT_NAMES.sensitive,
+    },
+    destinationVaultNames: {
+      general: cfg.destination_vault_name ?? cfg.backup_vault_name ?? DEFAULT_VAULT_NAMES.general,
+      sensitive: cfg.destination_ssn_vault_name ?? cfg.ssn_backup_vault_name ?? DEFAULT_VAULT_NAMES.sensitive,
     },
     environment: cfg.environment,
   };

@@ -80,7 +80,7 @@ export function backupAccountExpectations(config: BackupAccountConfig): Sensitiv
       ...destinationKeyUseStatements({
         sourceAccountIds: config.sourceAccountIds,
         organizationId: config.organizationId,
-        roleName: config.sourceRoleNames.sensitive,
+        roleNames: config.sourceRoleNames.sensitive,
         backupRegion: config.backupRegion,
       }),
       sensitiveKeyDenyStatement({ region: config.backupRegion }),

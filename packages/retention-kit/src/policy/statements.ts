@@ -199,10 +199,10 @@ export function sensitiveRoleTableStatements(tableArns: string[]): PolicyStateme
   ];
 }
 
-/** The roles in the source accounts that may use a destination key: the named backup role, and AWS Backup's service-linked role. */
-export function sourceBackupPrincipalArns(sourceAccountIds: readonly string[], roleName: string): string[] {
+/** The roles in the source accounts that may use a destination key: the named backup roles, and AWS Backup's service-linked role. */
+export function sourceBackupPrincipalArns(sourceAccountIds: readonly string[], roleNames: readonly string[]): string[] {
   return sourceAccountIds.flatMap((account) => [
-    roleArn(account, roleName),
+    ...roleNames.map((name) => roleArn(account, name)),
     `arn:aws:iam::${account}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
   ]);
 }
@@ -244,12 +244,13 @@ export function destinationVaultCopyStatements(props: { sourceAccountIds: readon
 export function destinationKeyUseStatements(props: {
   sourceAccountIds: readonly string[];
   organizationId: string;
-  roleName: string;
+  /** The backup roles of the source accounts' apps (one per app that copies here). */
+  roleNames: readonly string[];
   backupRegion: string;
 }): PolicyStatementJson[] {
   const conditions = {
     StringEquals: { 'aws:PrincipalOrgID': props.organizationId, 'kms:ViaService': `backup.${props.backupRegion}.amazonaws.com` },
-    ArnLike: { 'aws:PrincipalArn': sourceBackupPrincipalArns(props.sourceAccountIds, props.roleName) },
+    ArnLike: { 'aws:PrincipalArn': sourceBackupPrincipalArns(props.sourceAccountIds, props.roleNames) },
   };
   return [
     {

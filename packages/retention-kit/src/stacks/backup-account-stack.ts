@@ -49,8 +49,8 @@ export class BackupAccountStack extends Stack {
     super(scope, id, props);
     const config = (this.config = props.config ?? parseBackupAccountConfig(RetentionContext.values(this, [...BACKUP_ACCOUNT_CONTEXT_KEYS])));
     const copyIn = destinationVaultCopyStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId });
-    const keyUse = (roleName: string) =>
-      destinationKeyUseStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId, roleName, backupRegion: config.backupRegion });
+    const keyUse = (roleNames: readonly string[]) =>
+      destinationKeyUseStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId, roleNames, backupRegion: config.backupRegion });
 
     this.generalVault = new EncryptedBackupVault(this, 'BackupVault', {
       vaultName: config.vaultNames.general,
@@ -107,7 +107,7 @@ export class BackupAccountStack extends Stack {
 }
 
 
-/** The context an environment app needs to copy into this backup account. */
+/** The context an environment app needs to copy into this backup account (the first app's role names; other apps name their own, listed here too). */
 export function environmentContextFor(config: BackupAccountConfig): Record<string, unknown> {
   return {
     backup_account_id: config.backupAccountId,
@@ -115,7 +115,7 @@ export function environmentContextFor(config: BackupAccountConfig): Record<strin
     organization_id: config.organizationId,
     backup_vault_name: config.vaultNames.general,
     ssn_backup_vault_name: config.vaultNames.sensitive,
-    backup_role_name: config.sourceRoleNames.general,
-    backup_policies: { ssn_data: { specialized_role: config.sourceRoleNames.sensitive } },
+    backup_role_name: config.sourceRoleNames.general[0],
+    backup_policies: { ssn_data: { specialized_role: config.sourceRoleNames.sensitive[0] } },
   };
 }
