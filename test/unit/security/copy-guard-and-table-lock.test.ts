@@ -130,7 +130,7 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
         items: 'ProviderApiRole, RecoveryRole only',
         scan: 'RecoveryRole only',
         backupJobs: 'BackupInfrastructure/SensitiveBackupRole (AWS Backup) only',
-        configuration: expect.stringContaining('cfn-exec-role') as unknown as string,
+        configuration: 'arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1 only',
         decrypt: 'DynamoDB (for this table only), AWS Backup and ProviderApiRole, RecoveryRole, BackupInfrastructure/SensitiveBackupRole only',
       },
     ]);

@@ -49,6 +49,8 @@ export function renderValue(value: unknown): string {
       return exported ? `${exported[1]}/${exported[2]}` : `import ${name}`;
     }
     if (key === 'Fn::Join') return ((arg as [string, unknown[]])[1] ?? []).map(renderValue).join((arg as [string])[0]);
+    // The deployment role's ARN: the partition is the only placeholder left in it.
+    if (key === 'Fn::Sub' && typeof arg === 'string') return arg.replace(/\$\{AWS::Partition\}/g, 'aws');
   }
   return JSON.stringify(value);
 }
