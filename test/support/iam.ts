@@ -13,7 +13,11 @@ export interface Request {
   identityPolicies?: unknown[];
   resourcePolicy?: unknown;
   context?: Record<string, string | string[]>;
+  /** Service control policies of the account's organization, beside AWS's FullAWSAccess. */
+  serviceControlPolicies?: unknown[];
 }
+
+const FULL_AWS_ACCESS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 /**
  * The simulator accepts context keys with a variable part only after a slash (`aws:PrincipalTag/x`),
@@ -48,7 +52,9 @@ export async function evaluate(request: Request): Promise<EvaluationResult> {
         },
       },
       identityPolicies: (request.principal === ANONYMOUS ? [] : (request.identityPolicies ?? [])).map((policy, i) => ({ name: `policy${i}`, policy: renameEncryptionContext(policy) })),
-      serviceControlPolicies: [],
+      serviceControlPolicies: request.serviceControlPolicies
+        ? [{ orgIdentifier: 'r-root', policies: [{ name: 'FullAWSAccess', policy: FULL_AWS_ACCESS }, ...request.serviceControlPolicies.map((policy, i) => ({ name: `scp${i}`, policy }))] }]
+        : [],
       resourceControlPolicies: [],
       resourcePolicy: renameEncryptionContext(request.resourcePolicy),
     },

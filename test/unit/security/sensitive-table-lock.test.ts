@@ -13,6 +13,7 @@ import {
   sensitiveStreamPolicyStatements,
   sensitiveTableKeyStatements,
   sensitiveTablePolicyStatements,
+  sensitiveTableServiceControlPolicy,
 } from 'retention-kit/policy';
 import { type Deployment, resolve } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT as ACCOUNT, ENVIRONMENT_REGION as REGION, REFERENCE_CONTEXT, referenceApp, synthError, synthesize, tempDir } from '../../support/apps';
@@ -148,6 +149,15 @@ describe('the synthesized lock, evaluated for every action and every kind of pri
     expect(await restore('administrator')).toBe('ExplicitlyDenied');
     expect(await restore('app')).toBe('ExplicitlyDenied');
     expect(await restore('recovery')).toBe('Allowed');
+  });
+
+  it("denies, by the runbook's service control policy, what the table's policy cannot hold", async () => {
+    const scp = sensitiveTableServiceControlPolicy({ account: ACCOUNT, tableName: TABLE_NAME });
+    const asAdministrator = (action: string, resource: string) =>
+      evaluate({ principal: roles.administrator, action, resource, resourceAccount: ACCOUNT, identityPolicies: [ALLOW_ALL], serviceControlPolicies: [scp] });
+    expect(await asAdministrator('dynamodb:RestoreTableFromBackup', `${tableArn}/backup/01700000000000-abcdef12`)).toBe('ExplicitlyDenied');
+    expect(await asAdministrator('dynamodb:CreateGlobalTable', `arn:aws:dynamodb::${ACCOUNT}:global-table/${TABLE_NAME}`)).toBe('ExplicitlyDenied');
+    expect(await asAdministrator('dynamodb:RestoreTableFromBackup', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ProviderTable/backup/01700000000000-abcdef12`)).toBe('Allowed');
   });
 
   it('leaves AWS services acting as themselves untouched', async () => {
