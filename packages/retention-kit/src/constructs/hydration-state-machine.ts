@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { HYDRATE_TABLE_STEPS } from '../policy/handler-contracts';
+import { HYDRATE_REFUSED_ERROR, HYDRATE_TABLE_STEPS } from '../policy/handler-contracts';
 import { distributedMapStateMachine, workerFunction } from './distributed-map-worker';
 import { acknowledge, nagValue } from './nag';
 import { operationalLogGroup } from './log-group';
@@ -85,6 +85,8 @@ export class HydrationStateMachine extends Construct {
     const step = HYDRATE_TABLE_STEPS.names;
     const invoke = (id: string, payload: Record<string, unknown>, resultPath?: string) => {
       const task = new tasks.LambdaInvoke(this, id, { lambdaFunction: this.worker, payload: sfn.TaskInput.fromObject(payload), payloadResponseOnly: true, resultPath, retryOnServiceExceptions: false });
+      // A refusal (a target that holds items, a key mismatch) stays a refusal: fail at once, no retries.
+      task.addRetry({ errors: [HYDRATE_REFUSED_ERROR], maxAttempts: 0 });
       // A slice is idempotent (puts by key from a saved position), so a retry repeats at most one page.
       task.addRetry({ errors: ['States.TaskFailed', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException'], interval: Duration.seconds(20), backoffRate: 2, maxAttempts: 4 });
       return task;

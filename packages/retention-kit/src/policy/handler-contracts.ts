@@ -7,6 +7,9 @@
 import { z } from 'zod';
 
 /** The handlers the library ships prebuilt, one asset folder each (`assets/handlers/<name>`). */
+/** The error a hydration worker throws when it refuses a job before writing anything; the state machine does not retry it. */
+export const HYDRATE_REFUSED_ERROR = 'HydrateRefusedError';
+
 export const HANDLER_NAMES = ['freshness-check', 'cognito-export', 'restore-validation', 'hydrate-table', 'hydrate-bucket', 'recover-control', 'recover-sync'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 

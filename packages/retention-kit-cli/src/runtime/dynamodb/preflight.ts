@@ -1,12 +1,13 @@
 /** What every table copy checks before it writes anything: the CLI's, the state machines'. */
 import { type DynamoDBClient, ScanCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { HYDRATE_REFUSED_ERROR } from 'retention-kit/policy';
 import { describeTable, keySchemaOf } from './table-scan';
 
 /** The run was refused before anything was written. */
 export class HydrateRefusedError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(['hydration refused before writing anything:', ...problems.map((problem) => `  ${problem}`)].join('\n'));
-    this.name = 'HydrateRefusedError';
+    this.name = HYDRATE_REFUSED_ERROR;
   }
 }
 
