@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type CfnTemplate, type Deployment, resolve } from './cfn';
 
@@ -83,12 +84,14 @@ export interface RunnerOptions {
    * Called before each Lambda invocation; throwing fails that invocation with the error, as a
    * function error would (fault injection).
    */
-  readonly beforeInvoke?: (functionLogicalId: string, event: Json) => void;
+  readonly beforeInvoke?: (functionLogicalId: string, event: Json) => void | Promise<void>;
   /**
    * Called at each Lambda invocation; when the promise it returns settles while the invocation is
    * still running, the function's worker is terminated (the invocation fails as `Sandbox.Timedout`).
    */
   readonly killDuring?: (functionLogicalId: string, event: Json) => Promise<void> | undefined;
+  /** The S3 client item readers list with (the local server's). */
+  readonly s3?: S3Client;
 }
 
 export interface Execution {
@@ -100,24 +103,62 @@ export interface Execution {
   readonly invocations: Record<string, number>;
 }
 
+/** The marker resource of a Task state that stands in for a Distributed Map. */
+const DISTRIBUTED_MAP = 'arn:aws:states:::local:distributedMap';
+
 /**
- * A Distributed Map becomes an inline Map over the same items (the interpreter runs inline Maps
- * only). Item readers and batchers are refused rather than approximated.
+ * Each Distributed Map becomes a Task state of the same name (same InputPath, ResultSelector,
+ * ResultPath, OutputPath, Retry, Catch and transition) whose local handler runs the map as an
+ * inline Map in the interpreter: over its ItemsPath, or over what its ItemReader reads, batched by
+ * its ItemBatcher, at its MaxConcurrency. A child that fails fails the map with
+ * `States.ExceedToleratedFailureThreshold`, as a Distributed Map with no tolerated failures does.
  */
-export function inlineDistributedMaps(states: Record<string, Json>): Record<string, Json> {
+export function replaceDistributedMaps(states: Record<string, Json>, maps: Map<string, Json>): Record<string, Json> {
   return Object.fromEntries(
     Object.entries(states).map(([name, state]) => {
       if (state.Type !== 'Map') return [name, state];
-      const { ItemReader, ItemBatcher, ResultWriter: _writer, ToleratedFailurePercentage: _p, ToleratedFailureCount: _c, Label: _label, ...rest } = state;
-      if (ItemReader || ItemBatcher) throw new Error(`${name}: ItemReader and ItemBatcher are not supported by this runner`);
-      const processor = rest.ItemProcessor;
-      return [name, { ...rest, ItemProcessor: { ...processor, ProcessorConfig: { Mode: 'INLINE' }, States: inlineDistributedMaps(processor.States) } }];
+      const processor = { ...state.ItemProcessor, States: replaceDistributedMaps(state.ItemProcessor.States, maps) };
+      if (state.ItemProcessor.ProcessorConfig?.Mode !== 'DISTRIBUTED') return [name, { ...state, ItemProcessor: processor }];
+      if (state.ToleratedFailurePercentage || state.ToleratedFailureCount || state.ResultWriter) throw new Error(`${name}: tolerated failures and ResultWriter are not supported by this runner`);
+      if (state.ItemReader && state.ItemSelector) throw new Error(`${name}: an ItemSelector with an ItemReader is not supported by this runner`);
+      const { Label: _label, ...map } = state;
+      maps.set(name, { ...map, ItemProcessor: { ...processor, ProcessorConfig: { Mode: 'INLINE' } } });
+      const kept = ['Comment', 'InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End'];
+      return [name, { Type: 'Task', Resource: DISTRIBUTED_MAP, ...Object.fromEntries(kept.filter((k) => k in state).map((k) => [k, state[k]])) }];
     }),
   );
 }
 
 function allStates(states: Record<string, Json>): [string, Json][] {
   return Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, Json], ...(state.Type === 'Map' ? allStates(state.ItemProcessor.States) : [])]);
+}
+
+/** Step Functions' documented item for each object of an S3 ListObjectsV2 item reader. */
+interface ListedObject {
+  Key: string;
+  Size: number;
+  Etag: string;
+  LastModified: number;
+  StorageClass: string;
+}
+
+/** Items cut into batches as ItemBatcher does: at most MaxItemsPerBatch items, and MaxInputBytesPerBatch bytes (256 KiB). */
+function batched(items: ListedObject[], batcher: Json, batchInput: Json): Json[] {
+  if (!batcher) return items;
+  const maxItems = batcher.MaxItemsPerBatch ?? Number.POSITIVE_INFINITY;
+  const maxBytes = batcher.MaxInputBytesPerBatch ?? 256 * 1024;
+  const batches: Json[] = [];
+  let current: ListedObject[] = [];
+  const size = (batch: ListedObject[]) => Buffer.byteLength(JSON.stringify({ BatchInput: batchInput, Items: batch }));
+  for (const item of items) {
+    if (current.length > 0 && (current.length >= maxItems || size([...current, item]) > maxBytes)) {
+      batches.push({ BatchInput: batchInput, Items: current });
+      current = [];
+    }
+    current.push(item);
+  }
+  if (current.length > 0) batches.push({ BatchInput: batchInput, Items: current });
+  return batches;
 }
 
 export class LocalStateMachines {
@@ -177,19 +218,23 @@ export class LocalStateMachines {
     return fn;
   }
 
-  /** A local handler per Lambda task of the definition: direct function ARNs and `lambda:invoke`. */
-  private taskHandlers(states: Record<string, Json>): Record<string, (input: Json) => Promise<Json>> {
+  /** A local handler per task of the definition: Lambda (direct ARNs and `lambda:invoke`) and the Distributed Map stand-ins. */
+  private taskHandlers(states: Record<string, Json>, maps: Map<string, Json>): Record<string, (input: Json) => Promise<Json>> {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [name, state] of allStates(states)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
+      if (resource === DISTRIBUTED_MAP) {
+        handlers[name] = (input) => this.distributedMap(name, maps.get(name), input, maps);
+        continue;
+      }
       const optimized = resource === 'arn:aws:states:::lambda:invoke';
       if (!optimized && !/^arn:aws:lambda:[^:]+:\d{12}:function:/.test(resource)) throw new Error(`${name}: task resource ${resource} is not supported by this runner`);
       handlers[name] = async (input) => {
         const arn = optimized ? String(input.FunctionName) : resource;
         const event = optimized ? input.Payload : input;
         const fn = this.functionFor(arn);
-        this.options.beforeInvoke?.(fn.logicalId, event);
+        await this.options.beforeInvoke?.(fn.logicalId, event);
         const running = fn.invoke(event, this.options.remainingMs?.(fn.logicalId, event) ?? 900_000);
         const killer = this.options.killDuring?.(fn.logicalId, event);
         let finished = false;
@@ -210,16 +255,53 @@ export class LocalStateMachines {
     return handlers;
   }
 
+  /** Runs a definition in the interpreter with this runner's task handlers; retries wait no time. */
+  private execute(definition: Json, input: Json, maps: Map<string, Json>): Promise<Json> {
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const retryIntervalOverrides = Object.fromEntries(allStates(definition.States).filter(([, s]) => s.Retry).map(([name]) => [name, 0]));
+    return machine.run(input, { overrides: { taskResourceLocalHandlers: this.taskHandlers(definition.States, maps), retryIntervalOverrides } }).result;
+  }
+
+  /** A Distributed Map, as an inline Map over its items or over what its item reader lists. */
+  private async distributedMap(name: string, map: Json, input: Json, maps: Map<string, Json>): Promise<Json> {
+    const { ItemReader, ItemBatcher, ResultPath: _r, ResultSelector: _s, OutputPath: _o, InputPath: _i, Retry: _retry, Catch: _catch, Next: _next, End: _end, ...inline } = map;
+    let mapInput = input;
+    if (ItemReader) {
+      // The reader's parameters and the batch input are paths into the state's input: the interpreter evaluates them.
+      const evaluate = { Type: 'Pass', Parameters: { reader: ItemReader.Parameters ?? {}, batchInput: ItemBatcher?.BatchInput ?? {} }, End: true };
+      const evaluated = await this.execute({ StartAt: 'Evaluate', States: { Evaluate: evaluate } }, input, maps);
+      mapInput = { items: batched(await this.readItems(name, ItemReader, evaluated.reader), ItemBatcher, evaluated.batchInput) };
+      inline.ItemsPath = '$.items';
+    }
+    try {
+      return await this.execute({ StartAt: name, States: { [name]: { ...inline, End: true } } }, mapInput, maps);
+    } catch (error) {
+      const cause = ((error as { name?: string }).name === 'ExecutionError' ? (error as { cause: unknown }).cause : error) as { name?: string; message?: string };
+      throw Object.assign(new Error(`a child of ${name} failed with ${cause.name}: ${cause.message}`), { name: 'States.ExceedToleratedFailureThreshold' });
+    }
+  }
+
+  private async readItems(name: string, reader: Json, parameters: Json): Promise<ListedObject[]> {
+    if (!/:states:::s3:listObjectsV2$/.test(String(reader.Resource))) throw new Error(`${name}: item reader ${reader.Resource} is not supported by this runner`);
+    if (!this.options.s3) throw new Error(`${name}: an S3 item reader needs the runner's s3 client`);
+    const items: ListedObject[] = [];
+    for await (const page of paginateListObjectsV2({ client: this.options.s3 }, { Bucket: parameters.Bucket, Prefix: parameters.Prefix })) {
+      for (const object of page.Contents ?? []) {
+        items.push({ Key: object.Key!, Size: object.Size ?? 0, Etag: object.ETag ?? '', LastModified: Math.floor((object.LastModified?.getTime() ?? 0) / 1000), StorageClass: object.StorageClass ?? 'STANDARD' });
+      }
+    }
+    const max = reader.ReaderConfig?.MaxItems;
+    return max ? items.slice(0, max) : items;
+  }
+
   /** Executes a state machine to its end; retries wait no time. */
   async run(prefix: string, input: Json): Promise<Execution> {
     const definition = this.definition(prefix);
-    const states = inlineDistributedMaps(definition.States);
-    const machine = new StateMachine({ ...definition, States: states }, { validationOptions: { checkArn: false } });
-    const retryIntervalOverrides = Object.fromEntries(allStates(states).filter(([, s]) => s.Retry).map(([name]) => [name, 0]));
-    const execution = machine.run(input, { overrides: { taskResourceLocalHandlers: this.taskHandlers(states), retryIntervalOverrides } });
+    const maps = new Map<string, Json>();
+    const states = replaceDistributedMaps(definition.States, maps);
     const invocations = () => Object.fromEntries([...this.functions.values()].map((f) => [f.logicalId, f.invocations]));
     try {
-      return { status: 'SUCCEEDED', output: await execution.result, invocations: invocations() };
+      return { status: 'SUCCEEDED', output: await this.execute({ ...definition, States: states }, input, maps), invocations: invocations() };
     } catch (error) {
       // The interpreter wraps the execution's error (a Fail state's, or a task's that no Catch took).
       const failure = ((error as { name?: string; cause?: unknown }).name === 'ExecutionError' ? (error as { cause: unknown }).cause : error) as { name?: string; message?: string };

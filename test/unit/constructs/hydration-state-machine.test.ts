@@ -34,7 +34,8 @@ describe('HydrationStateMachine in the reference app', () => {
       const choice = map.ItemProcessor.States[slice.Next];
       expect(choice.Default).toBe(map.ItemProcessor.StartAt);
       expect(choice.Choices[0]).toMatchObject({ Variable: '$.done', BooleanEquals: true });
-      expect(slice.Retry[0].MaxAttempts).toBe(4);
+      // A refusal is not retried; anything else is, four times.
+      expect(slice.Retry.map((r: { ErrorEquals: string[]; MaxAttempts: number }) => [r.ErrorEquals[0], r.MaxAttempts])).toEqual([['HydrateRefusedError', 0], ['States.TaskFailed', 4]]);
     }
     expect(definition.States.Verify.Parameters).toEqual({ step: 'verify', 'source.$': '$.plan.source', 'target.$': '$.plan.target', 'copied.$': '$.copied', 'readBack.$': '$.readBack' });
     const verified = definition.States['Verified?'];

@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { HYDRATE_BUCKET_STEPS } from '../policy/handler-contracts';
+import { HYDRATE_BUCKET_STEPS, HYDRATION_MISMATCH_ERROR } from '../policy/handler-contracts';
 import { distributedMapStateMachine, workerFunction } from './distributed-map-worker';
 import { acknowledge } from './nag';
 import { operationalLogGroup } from './log-group';
@@ -90,6 +90,7 @@ export class BucketHydrationStateMachine extends Construct {
         retryOnServiceExceptions: false,
       });
       // Copies are idempotent; a verification that found a difference is not retried.
+      task.addRetry({ errors: [HYDRATION_MISMATCH_ERROR], maxAttempts: 0 });
       task.addRetry({ errors: ['States.TaskFailed', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'], interval: Duration.seconds(20), backoffRate: 2, maxAttempts: 4 });
       const map = new sfn.DistributedMap(this, id, {
         itemReader: new RestoredBucketItemReader(sources),
@@ -100,7 +101,16 @@ export class BucketHydrationStateMachine extends Construct {
       map.itemProcessor(task);
       return map;
     };
-    const definition = objectMap('CopyObjects', 'copy').next(objectMap('VerifyObjects', 'verify')).next(new sfn.Succeed(this, 'Hydrated'));
+    // A Distributed Map whose child failed fails with States.ExceedToleratedFailureThreshold: after the
+    // verification, that means an object of the target is missing or differs.
+    const verify = objectMap('VerifyObjects', 'verify').addCatch(
+      new sfn.Fail(this, 'Mismatch', {
+        error: HYDRATION_MISMATCH_ERROR,
+        cause: 'An object of the target is missing or differs from the source, or could not be read after retries: the failed child executions of VerifyObjects name them.',
+      }),
+      { errors: ['States.ExceedToleratedFailureThreshold'] },
+    );
+    const definition = objectMap('CopyObjects', 'copy').next(verify).next(new sfn.Succeed(this, 'Hydrated'));
 
     this.stateMachine = distributedMapStateMachine(this, definition, this.worker, [
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${prefix}*]`, reason: 'The item reader lists the restored bucket named in the execution input, which is under the restore prefix.' },

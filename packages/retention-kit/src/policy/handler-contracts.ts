@@ -10,6 +10,9 @@ import { z } from 'zod';
 /** The error a hydration worker throws when it refuses a job before writing anything; the state machine does not retry it. */
 export const HYDRATE_REFUSED_ERROR = 'HydrateRefusedError';
 
+/** The error a bucket hydration worker throws when objects differ between source and target; not retried. */
+export const HYDRATION_MISMATCH_ERROR = 'HydrationMismatch';
+
 export const HANDLER_NAMES = ['freshness-check', 'cognito-export', 'restore-validation', 'hydrate-table', 'hydrate-bucket', 'recover-control', 'recover-sync'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 

@@ -5,6 +5,7 @@
  * map, compares with the target. A batch is idempotent: copying it again changes nothing.
  */
 import { HeadObjectCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
+import { HYDRATION_MISMATCH_ERROR } from 'retention-kit/policy';
 import { compareContent } from './compare-object';
 import { copyObject } from './copy-object';
 import type { ListedObject } from './listing';
@@ -22,11 +23,11 @@ export interface BucketBatch {
   readonly target: string;
 }
 
-/** The verification found objects that differ; the map fails with this error's name. */
+/** The verification found objects that differ: the batch fails with this error, which is not retried. */
 export class HydrationMismatchError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`${problems.length} object(s) differ between source and target: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? '; …' : ''}`);
-    this.name = 'HydrationMismatch';
+    this.name = HYDRATION_MISMATCH_ERROR;
   }
 }
 
