@@ -92,6 +92,22 @@ export interface RunnerOptions {
   readonly killDuring?: (functionLogicalId: string, event: Json) => Promise<void> | undefined;
   /** The S3 client item readers list with (the local server's). */
   readonly s3?: S3Client;
+  /**
+   * The local name of template resources, by logical id prefix (a user pool's id on cognito-local, a
+   * bucket on s3rver): a `Ref` to them in a function's environment resolves to it.
+   */
+  readonly physicalIds?: Record<string, string>;
+}
+
+/** Replaces each `Ref` to a resource named in `ids` (by logical id prefix) with its local name. */
+function withLocalNames(value: Json, ids: Record<string, string>): Json {
+  if (Array.isArray(value)) return value.map((v) => withLocalNames(v, ids));
+  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value.Ref === 'string') {
+    const prefix = Object.keys(ids).find((p) => value.Ref.startsWith(p));
+    if (prefix) return ids[prefix];
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withLocalNames(v, ids)]));
 }
 
 export interface Execution {
@@ -208,7 +224,8 @@ export class LocalStateMachines {
       const key = String((properties.Code as { S3Key?: unknown }).S3Key ?? '');
       const file = join(this.assemblyDirectory, `asset.${key.replace(/\.zip$/, '')}`, `${String(properties.Handler).split('.')[0]}.js`);
       if (!existsSync(file)) throw new Error(`${id}: its asset ${file} is not in the assembly`);
-      const own = resolve(this.deployment, (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+      const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      const own = resolve(this.deployment, withLocalNames(variables, this.options.physicalIds ?? {})) as Record<string, unknown>;
       const env = { ...Object.fromEntries(Object.entries(own).map(([k, v]) => [k, String(v)])), ...this.options.environment };
       const previous = fn;
       fn = new LocalFunction(id, file, env);
