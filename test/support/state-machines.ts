@@ -44,6 +44,13 @@ class LocalFunction {
         }
       });`;
     this.worker = new Worker(source, { eval: true, workerData: { file, name: logicalId }, env, stdout: true, stderr: true });
+    // A worker that cannot load its handler, or dies, fails every call in flight (as a Lambda init error would).
+    const failAll = (error: Error) => {
+      for (const call of this.pending.values()) call.reject(error);
+      this.pending.clear();
+    };
+    this.worker.on('error', (error) => failAll(Object.assign(new Error(error.message), { name: 'Runtime.InitError' })));
+    this.worker.on('exit', (code) => failAll(Object.assign(new Error(`the function's worker exited with code ${code}`), { name: 'Runtime.ExitError' })));
     this.worker.on('message', (message: { id: number; result?: unknown; error?: { name: string; message: string } }) => {
       const call = this.pending.get(message.id);
       if (!call) return;
@@ -132,6 +139,7 @@ const DISTRIBUTED_MAP = 'arn:aws:states:::local:distributedMap';
 export function replaceDistributedMaps(states: Record<string, Json>, maps: Map<string, Json>): Record<string, Json> {
   return Object.fromEntries(
     Object.entries(states).map(([name, state]) => {
+      if (state.Type === 'Parallel') return [name, { ...state, Branches: state.Branches.map((branch: Json) => ({ ...branch, States: replaceDistributedMaps(branch.States, maps) })) }];
       if (state.Type !== 'Map') return [name, state];
       const processor = { ...state.ItemProcessor, States: replaceDistributedMaps(state.ItemProcessor.States, maps) };
       if (state.ItemProcessor.ProcessorConfig?.Mode !== 'DISTRIBUTED') return [name, { ...state, ItemProcessor: processor }];
@@ -145,8 +153,11 @@ export function replaceDistributedMaps(states: Record<string, Json>, maps: Map<s
   );
 }
 
+/** Every state, those inside Map processors and Parallel branches included. */
 function allStates(states: Record<string, Json>): [string, Json][] {
-  return Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, Json], ...(state.Type === 'Map' ? allStates(state.ItemProcessor.States) : [])]);
+  const nested = (state: Json): Record<string, Json>[] =>
+    state.Type === 'Map' ? [state.ItemProcessor.States] : state.Type === 'Parallel' ? state.Branches.map((branch: Json) => branch.States) : [];
+  return Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, Json], ...nested(state).flatMap((inner) => allStates(inner))]);
 }
 
 /** Step Functions' documented item for each object of an S3 ListObjectsV2 item reader. */
@@ -272,11 +283,14 @@ export class LocalStateMachines {
     return handlers;
   }
 
-  /** Runs a definition in the interpreter with this runner's task handlers; retries wait no time. */
+  /** Runs a definition in the interpreter with this runner's task handlers; retries and waits take no time. */
   private execute(definition: Json, input: Json, maps: Map<string, Json>): Promise<Json> {
     const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-    const retryIntervalOverrides = Object.fromEntries(allStates(definition.States).filter(([, s]) => s.Retry).map(([name]) => [name, 0]));
-    return machine.run(input, { overrides: { taskResourceLocalHandlers: this.taskHandlers(definition.States, maps), retryIntervalOverrides } }).result;
+    const states = allStates(definition.States);
+    const retryIntervalOverrides = Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, 0]));
+    // Waits (for a backup, a restore) last 10 ms: the emulated services are done when asked again.
+    const waitTimeOverrides = Object.fromEntries(states.filter(([, s]) => s.Type === 'Wait').map(([name]) => [name, 10]));
+    return machine.run(input, { overrides: { taskResourceLocalHandlers: this.taskHandlers(definition.States, maps), retryIntervalOverrides, waitTimeOverrides } }).result;
   }
 
   /** A Distributed Map, as an inline Map over its items or over what its item reader lists. */
