@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type CfnTemplate, type Deployment, resolve } from './cfn';
+import { matchesPattern } from './event-pattern';
 
 type Json = any;
 
@@ -338,6 +339,27 @@ export class LocalStateMachines {
       const failure = ((error as { name?: string; cause?: unknown }).name === 'ExecutionError' ? (error as { cause: unknown }).cause : error) as { name?: string; message?: string };
       return { status: 'FAILED', error: failure.name, cause: failure.message, invocations: invocations() };
     }
+  }
+
+  /**
+   * Delivers an event to a rule of the template, as EventBridge does: when the rule's EventPattern
+   * matches (a schedule rule takes every event), each Lambda target gets its input (the event, or
+   * the target's constant `Input`, or the part at its `InputPath`) and runs its deployed asset.
+   * Returns each target's result; no results when the pattern does not match.
+   */
+  async deliver(rulePrefix: string, event: Json): Promise<Json[]> {
+    const rule = this.template.Resources[this.logicalId('AWS::Events::Rule', rulePrefix)].Properties!;
+    if (rule.EventPattern && !matchesPattern(rule.EventPattern as Record<string, unknown>, event)) return [];
+    const results: Json[] = [];
+    for (const target of rule.Targets as { Arn: unknown; Input?: string; InputPath?: string; InputTransformer?: unknown }[]) {
+      if (target.InputTransformer) throw new Error(`${rulePrefix}: input transformers are not supported by this runner`);
+      if (target.InputPath && !/^\$(\.[A-Za-z0-9_-]+)*$/.test(target.InputPath)) throw new Error(`${rulePrefix}: InputPath ${target.InputPath} is not supported by this runner`);
+      const input = target.Input !== undefined ? JSON.parse(target.Input) : target.InputPath ? target.InputPath.split('.').slice(1).reduce((v, key) => v?.[key], event) : event;
+      const fn = this.functionFor(String(resolve(this.deployment, target.Arn)));
+      await this.options.beforeInvoke?.(fn.logicalId, input);
+      results.push(await fn.invoke(input, this.options.remainingMs?.(fn.logicalId, input) ?? 900_000));
+    }
+    return results;
   }
 
   /** Lambda invocations so far, across every function and execution. */

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceApp, synthesize } from '../support/apps';
+import { createTable, seedTable } from '../support/dynamodb-seed';
+import { readBody } from '../support/http';
+import { type LocalServer, LOCAL_CREDENTIALS, localDynamoClient, startDynalite } from '../support/servers';
+import { LocalStateMachines } from '../support/state-machines';
+
+const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '../fixtures/events', `${name}.json`), 'utf8'));
+
+/** AWS Backup answered by a stub server (no local AWS Backup server exists): what each test needs of it, by path. */
+function startBackupStub(answers: [RegExp, (match: RegExpExecArray, body: string) => unknown][]): Promise<{ server: Server; endpoint: string; requests: { method: string; path: string; body: string }[] }> {
+  const requests: { method: string; path: string; body: string }[] = [];
+  const server = createServer((request, response) => {
+    void readBody(request).then((raw) => {
+      const path = decodeURIComponent(new URL(request.url!, 'http://stub').pathname);
+      requests.push({ method: request.method ?? 'GET', path, body: raw.toString() });
+      const answer = answers.map(([pattern, body]) => [pattern.exec(path), body] as const).find(([match]) => match);
+      response.setHeader('content-type', 'application/json');
+      response.statusCode = answer ? 200 : 404;
+      response.end(JSON.stringify(answer ? answer[1](answer[0]!, raw.toString()) : { message: `no stub for ${path}` }));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests })));
+}
+
+/**
+ * The event-driven functions, reached through their deployed rules: the rule's pattern (or
+ * schedule) from the template, the target's input as EventBridge hands it over, the function from
+ * its asset with its environment from the template.
+ */
+describe('event targets, delivered through their deployed rules (AWS Backup stubbed; tables on dynalite)', () => {
+  let dynamo: LocalServer;
+  let backup: Awaited<ReturnType<typeof startBackupStub>>;
+  let persistent: LocalStateMachines;
+  let infrastructure: LocalStateMachines;
+  const completed = fixture('restore-job-completed');
+  const now = Date.now() / 1000;
+  const table = (name: string) => `arn:aws:dynamodb:us-east-1:111111111111:table/${name}`;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    for (const name of ['ProviderTable', 'awsbackup-restore-test-provider']) await createTable(localDynamoClient(dynamo.endpoint), name);
+    await seedTable(localDynamoClient(dynamo.endpoint), 'ProviderTable', 300);
+    await seedTable(localDynamoClient(dynamo.endpoint), 'awsbackup-restore-test-provider', 290);
+    backup = await startBackupStub([
+      // The restore test job of the documented sample event, as DescribeRestoreJob returns it.
+      [
+        /^\/restore-jobs\/([^/]+)$/,
+        (m) => ({
+          RestoreJobId: m[1],
+          Status: 'COMPLETED',
+          ResourceType: 'DynamoDB',
+          CreationDate: now - 1800,
+          CompletionDate: now - 600,
+          SourceResourceArn: table('ProviderTable'),
+          CreatedResourceArn: table('awsbackup-restore-test-provider'),
+          CreatedBy: { RestoreTestingPlanArn: 'arn:aws:backup:us-east-1:111111111111:restore-testing-plan:Persistent_critical_data-1a2b3c' },
+        }),
+      ],
+      [/^\/restore-jobs\/([^/]+)\/validations$/, () => ({})],
+      [/^\/backup\/plans\/?$/, () => ({ BackupPlansList: [{ BackupPlanId: 'p1', BackupPlanName: 'Persistent-critical_data' }] })],
+      [/^\/backup\/plans\/p1\/selections\/?$/, () => ({ BackupSelectionsList: [{ SelectionId: 's1', BackupPlanId: 'p1' }] })],
+      [/^\/backup\/plans\/p1\/selections\/s1$/, () => ({ BackupSelection: { SelectionName: 's', IamRoleArn: 'r', Resources: [table('Fresh'), table('Stale')] } })],
+      [/^\/resources\/(.+)\/recovery-points\/?$/, (m) => ({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: now - (m[1].endsWith('Fresh') ? 2 : 40) * 3600 }] })],
+      [/^\/copy-jobs\/?$/, () => ({ CopyJobs: [{ State: 'COMPLETED', CompletionDate: now - 3600 }] })],
+    ]);
+    const env = synthesize(referenceApp());
+    const options = {
+      environment: {
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_BACKUP: backup.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      },
+    };
+    persistent = new LocalStateMachines(env.directory, 'Persistent', env, options);
+    infrastructure = new LocalStateMachines(env.directory, 'BackupInfrastructure', env, options);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([persistent?.stop(), infrastructure?.stop()]);
+    await new Promise<void>((resolve) => backup?.server.close(() => resolve()));
+    await dynamo?.stop();
+  });
+
+  it("validates a completed restore test from AWS's sample event: matched by the deployed pattern, handed over whole, the verdict reported to AWS Backup", async () => {
+    const [result] = await persistent.deliver('RestoreTestingRestoreCompleted', completed);
+    expect(result).toMatchObject({ status: 'SUCCESSFUL', category: 'critical_data', restoreJobId: completed.detail.restoreJobId });
+    const reported = backup.requests.filter((r) => r.path === `/restore-jobs/${completed.detail.restoreJobId}/validations`);
+    expect(reported).toHaveLength(1);
+    expect(JSON.parse(reported[0].body)).toMatchObject({ ValidationStatus: 'SUCCESSFUL' });
+  });
+
+  it('leaves running and failed restore jobs alone: the deployed pattern does not match them', async () => {
+    expect(await persistent.deliver('RestoreTestingRestoreCompleted', fixture('restore-job-running'))).toEqual([]);
+    expect(await persistent.deliver('RestoreTestingRestoreCompleted', fixture('restore-job-failed'))).toEqual([]);
+  });
+
+  it('runs the freshness check on its schedule rule, with the input the rule hands its target', async () => {
+    const scheduled = { version: '0', id: 'd6b8b1c0-0000-4000-8000-000000000001', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '111111111111', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} };
+    const [result] = await infrastructure.deliver('MonitoringFreshnessSchedule', scheduled);
+    expect(result).toEqual({ stale: 1, resources: 2 });
+    expect(backup.requests.some((r) => r.path.startsWith(`/resources/${table('Stale')}/recovery-points`))).toBe(true);
+  });
+});
