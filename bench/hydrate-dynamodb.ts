@@ -9,14 +9,16 @@ import { join } from 'node:path';
 import { startDynamoProxy } from '../test/support/dynamodb-proxy';
 import { createTable, sampleItem } from '../test/support/dynamodb-seed';
 import { localDynamoClient, startDynalite } from '../test/support/servers';
+import { referenceApp, synthesize } from '../test/support/apps';
 import { type Measured, measure } from './tools/measure';
 import { putItems, canonicalItem, digestTable, scanSegment } from 'retention-kit-cli';
 
-const SIZES = (process.env.BENCH_ITEMS ?? '10000,100000').split(',').map(Number);
+const SIZES = (process.env.BENCH_ITEMS ?? '10000,50000,100000').split(',').map(Number);
 const TOOLS = [
   ['peer', 'copy-dynamodb-table 2.2.1'],
   ['ours-no-verify', 'retention hydrate dynamodb --no-verify (copy only)'],
   ['ours', 'retention hydrate dynamodb (copy, then read back and verify)'],
+  ['ours-state-machine', 'HydrationStateMachine, executed locally (copy, then read back and verify)'],
 ] as const;
 
 interface Row {
@@ -41,6 +43,8 @@ async function differingItems(client: ReturnType<typeof localDynamoClient>, sour
 }
 
 async function main(): Promise<void> {
+  // The state machine row runs the reference app's synthesized hydration state machine.
+  process.env.BENCH_ASSEMBLY = synthesize(referenceApp()).directory;
   const server = await startDynalite();
   const proxy = await startDynamoProxy(server.endpoint);
   const client = localDynamoClient(server.endpoint);
@@ -98,6 +102,19 @@ function report(rows: Row[]): string {
       `| ${row.items.toLocaleString('en')} | ${row.label} | ${(row.measured.ms / 1000).toFixed(1)} s | ${(row.measured.ms / peer.measured.ms).toFixed(2)}x | ${Math.round(row.items / (row.measured.ms / 1000))} | ${row.differing} | ${perThousand(row)} | ${perThousand(row, ['Scan'])} | ${perThousand(row, ['BatchWriteItem'])} | ${row.measured.maxRssMb} MB |`,
     );
   }
+  lines.push('', '## The state machine against the CLI (both copy, then read back and verify)', '', '| items | state machine time / CLI time |', '|---|---|');
+  for (const size of SIZES) {
+    const cli = rows.find((r) => r.items === size && r.tool === 'ours')!;
+    const machine = rows.find((r) => r.items === size && r.tool === 'ours-state-machine')!;
+    lines.push(`| ${size.toLocaleString('en')} | ${(machine.measured.ms / cli.measured.ms).toFixed(2)}x |`);
+  }
+  lines.push(
+    '',
+    'The state machine row runs the reference app\'s synthesized `HydrationStateMachine` in aws-local-stepfunctions, its worker from the',
+    'asset in the cloud assembly, in a worker thread (test/support/state-machines.ts): the plan\'s segments in Distributed Maps of up to 16, each slice a',
+    'Lambda invocation that hands its position to the next. It measures the definition and the worker, not Step Functions itself: no',
+    'state transition latency, no Lambda cold starts, no Distributed Map child executions.',
+  );
   if (SIZES.length > 1) {
     const [small, large] = [SIZES[0], SIZES[SIZES.length - 1]];
     lines.push('', `## Growth from ${small.toLocaleString('en')} to ${large.toLocaleString('en')} items (${large / small}x the items)`, '', '| tool | time ratio |', '|---|---|');

@@ -1,13 +1,18 @@
 /**
  * One table or bucket hydration, measured in its own process. Prints one JSON line: wall time,
  * peak RSS, items or objects copied.
- *   tsx bench/tools/hydrate-tool.ts dynamodb <ours|ours-no-verify|peer> <endpoint> <source> <target>
+ *   tsx bench/tools/hydrate-tool.ts dynamodb <ours|ours-no-verify|ours-state-machine|peer> <endpoint> <source> <target>
+ *     (ours-state-machine: the HydrationStateMachine of the assembly in BENCH_ASSEMBLY, executed locally)
  *   tsx bench/tools/hydrate-tool.ts s3 <ours|ours-no-verify> <endpoint> <source> <target>
  *   tsx bench/tools/hydrate-tool.ts sync <ours|ours-no-verify|delete-then-copy> <endpoint> <source> <target>
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from '../../test/support/apps';
+import type { CfnTemplate } from '../../test/support/cfn';
+import { LocalStateMachines } from '../../test/support/state-machines';
 import { deleteItems, hydrateTable, keyOf, forEachSegment, scanSegment, hydrateBucket, FolderStore } from 'retention-kit-cli';
 
 const [kind, tool, endpoint, source, target] = process.argv.slice(2);
@@ -21,10 +26,32 @@ async function dynamodb(): Promise<number> {
       copy({ config: { endpoint, region: 'us-east-1', ...credentials }, source: { tableName: source }, destination: { tableName: target }, log: false }, (error, result) => (error ? reject(error) : resolve(result.count))),
     );
   }
+  if (tool === 'ours-state-machine') return stateMachine();
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials, retryMode: 'adaptive', maxAttempts: 8 });
   const result = await hydrateTable({ client, source, target, state: new FolderStore(tempDir('bench-hydrate-')), verify: tool !== 'ours-no-verify' });
   if (result.verified === false) throw new Error('hydration did not verify');
   return result.sourceDigest.items;
+}
+
+/** The reference app's hydration state machine, executed locally: the definition in the ASL interpreter, the worker from its asset. */
+async function stateMachine(): Promise<number> {
+  const directory = process.env.BENCH_ASSEMBLY;
+  if (!directory) throw new Error('ours-state-machine needs BENCH_ASSEMBLY, a synthesized reference app');
+  const templates = Object.fromEntries(
+    readdirSync(directory)
+      .filter((file) => file.endsWith('.template.json'))
+      .map((file) => [file.replace('.template.json', ''), JSON.parse(readFileSync(join(directory, file), 'utf8')) as CfnTemplate]),
+  );
+  const machines = new LocalStateMachines(directory, 'Persistent', { account: '111111111111', region: 'us-east-1', templates }, {
+    environment: { AWS_ENDPOINT_URL_DYNAMODB: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  });
+  try {
+    const execution = await machines.run('HydrationStateMachine', { source, target });
+    if (execution.status !== 'SUCCEEDED' || execution.output.verified !== true) throw new Error(`the state machine ended ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`);
+    return execution.output.sourceItems as number;
+  } finally {
+    await machines.stop();
+  }
 }
 
 /** Write requests (puts and deletes) the run made. */

@@ -18,6 +18,7 @@ describe('bucket hydration state machine, executed (definition from the template
   let corruptAtFirstVerify: string | undefined;
   const batchSizes: number[] = [];
   const verifyCalls = new Map<string, number>();
+  let failNextCopy = false;
   const client = () => localS3Client(s3.endpoint);
   const listing = async (bucket: string) => {
     const objects: string[] = [];
@@ -28,12 +29,16 @@ describe('bucket hydration state machine, executed (definition from the template
   beforeAll(async () => {
     s3 = await startS3rver(['restored-documents']);
     await putObjects(client(), 'restored-documents', sampleObjects(OBJECTS));
-    for (const bucket of ['documents', 'documents-corrupt']) await createBucket(client(), bucket);
+    for (const bucket of ['documents', 'documents-retried', 'documents-corrupt']) await createBucket(client(), bucket);
     const env = synthesize(referenceApp());
     machines = new LocalStateMachines(env.directory, 'Persistent', env, {
       environment: { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey },
       s3: client(),
       beforeInvoke: async (_fn, event) => {
+        if (event.step === 'copy' && failNextCopy) {
+          failNextCopy = false;
+          throw Object.assign(new Error('injected: the worker failed once'), { name: 'Lambda.ServiceException' });
+        }
         if (event.step === 'copy') batchSizes.push(event.items.length);
         if (event.step === 'verify') verifyCalls.set(event.items[0].Key, (verifyCalls.get(event.items[0].Key) ?? 0) + 1);
         const target = corruptAtFirstVerify;
@@ -60,6 +65,14 @@ describe('bucket hydration state machine, executed (definition from the template
     expect(source).toHaveLength(OBJECTS);
     expect(source.some((line) => line.includes('Zoë Ångström/'))).toBe(true);
     expect(await listing('documents')).toEqual(source);
+  });
+
+  it("retries a batch whose worker failed once, through the definition's Retry, and the target still equals the source", async () => {
+    failNextCopy = true;
+    const execution = await machines.run('BucketHydrationStateMachine', { source: 'restored-documents', target: 'documents-retried' });
+    expect(failNextCopy).toBe(false);
+    expect(execution.status, execution.cause).toBe('SUCCEEDED');
+    expect(await listing('documents-retried')).toEqual(await listing('restored-documents'));
   });
 
   it('ends in HydrationMismatch when an object of the target was changed after the copy, without retrying the batch that found it', async () => {
