@@ -12,7 +12,7 @@ import { LocalStateMachines } from '../support/state-machines';
  * The reference app's Cognito export state machine, executed from its schedule rule's input: the
  * definition from the template, the export function from its asset with its environment from the
  * template (the user pools and the export bucket mapped to cognito-local and s3rver), and a Lambda
- * clock that leaves each invocation well under a second of work, so every invocation hands over.
+ * clock that advances at each look, so every invocation hands over after about 11 pages.
  */
 describe('Cognito export state machine, executed (definition and schedule input from the template; cognito-local + s3rver)', () => {
   let cognito: CognitoLocal;
@@ -34,8 +34,9 @@ describe('Cognito export state machine, executed (definition and schedule input 
         POWERTOOLS_LOG_LEVEL: 'ERROR',
       },
       physicalIds: { StaffUsers: userPoolIds[0], ProviderUsers: userPoolIds[1], UserPoolExportBucket: 'export-bucket' },
-      // The function hands over when less than its 90 s reserve is left: 0.3 s of work per invocation.
-      remainingMs: () => 90_300,
+      // Each look at the clock costs 10 s of a 200 s budget, and the function hands over under its 90 s reserve: about 11 pages per invocation.
+      remainingMs: () => 200_000,
+      msPerCheck: 10_000,
     });
     running.push(machines);
     return machines;

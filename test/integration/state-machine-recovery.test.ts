@@ -112,12 +112,12 @@ describe('table recovery state machine, executed (definition from the template, 
   });
 
   it('ends in RecoveryMismatch when something writes to the live table after its sync', async () => {
-    let written = false;
+    // Once the sync is done, and before any segment of the live table is checksummed, a writer adds an item.
+    let lateWrite: Promise<unknown> | undefined;
     fault = async (event) => {
-      if (event.step === 'checksum' && !written) {
-        written = true;
-        await client().send(new PutItemCommand({ TableName: 'provider', Item: { pk: { S: 'late-writer' }, sk: { N: '1' } } }));
-      }
+      if (event.step !== 'checksum') return;
+      lateWrite ??= client().send(new PutItemCommand({ TableName: 'provider', Item: { pk: { S: 'late-writer' }, sk: { N: '1' } } }));
+      await lateWrite;
     };
     const execution = await machines.run('ProviderTableRecoveryStateMachine', input('INC-3'));
     expect(execution).toMatchObject({ status: 'FAILED', error: 'RecoveryMismatch' });

@@ -35,9 +35,12 @@ class LocalFunction {
     const source = `
       const { parentPort, workerData } = require('node:worker_threads');
       const { handler } = require(workerData.file);
-      parentPort.on('message', async ({ id, event, remainingMs }) => {
+      parentPort.on('message', async ({ id, event, remainingMs, msPerCheck }) => {
         const deadline = Date.now() + remainingMs;
-        const context = { getRemainingTimeInMillis: () => deadline - Date.now(), functionName: workerData.name, awsRequestId: String(id) };
+        let left = remainingMs;
+        // A wall clock, or one that advances a fixed step at each look (hand-overs independent of the machine's speed).
+        const remaining = msPerCheck ? () => (left -= msPerCheck) : () => deadline - Date.now();
+        const context = { getRemainingTimeInMillis: remaining, functionName: workerData.name, awsRequestId: String(id) };
         try {
           parentPort.postMessage({ id, result: await handler(event, context) });
         } catch (error) {
@@ -61,12 +64,12 @@ class LocalFunction {
     });
   }
 
-  invoke(event: unknown, remainingMs: number): Promise<unknown> {
+  invoke(event: unknown, remainingMs: number, msPerCheck?: number): Promise<unknown> {
     this.invocations += 1;
     const id = this.nextId++;
     return new Promise((resolvePromise, reject) => {
       this.pending.set(id, { resolve: resolvePromise, reject });
-      this.worker.postMessage({ id, event, remainingMs });
+      this.worker.postMessage({ id, event, remainingMs, msPerCheck });
     });
   }
 
@@ -88,6 +91,11 @@ export interface RunnerOptions {
   readonly environment: Record<string, string>;
   /** The remaining time each invocation starts with. @default 900,000 ms */
   readonly remainingMs?: (functionLogicalId: string, event: Json) => number;
+  /**
+   * When set, the remaining time drops by this much at each `getRemainingTimeInMillis()` call instead
+   * of with the wall clock, so a function hands over after a known number of looks.
+   */
+  readonly msPerCheck?: number;
   /**
    * Called before each Lambda invocation; throwing fails that invocation with the error, as a
    * function error would (fault injection).
@@ -264,7 +272,7 @@ export class LocalStateMachines {
         const event = optimized ? input.Payload : input;
         const fn = this.functionFor(arn);
         await this.options.beforeInvoke?.(fn.logicalId, event);
-        const running = fn.invoke(event, this.options.remainingMs?.(fn.logicalId, event) ?? 900_000);
+        const running = fn.invoke(event, this.options.remainingMs?.(fn.logicalId, event) ?? 900_000, this.options.msPerCheck);
         const killer = this.options.killDuring?.(fn.logicalId, event);
         let finished = false;
         if (killer) {
@@ -357,7 +365,7 @@ export class LocalStateMachines {
       const input = target.Input !== undefined ? JSON.parse(target.Input) : target.InputPath ? target.InputPath.split('.').slice(1).reduce((v, key) => v?.[key], event) : event;
       const fn = this.functionFor(String(resolve(this.deployment, target.Arn)));
       await this.options.beforeInvoke?.(fn.logicalId, input);
-      results.push(await fn.invoke(input, this.options.remainingMs?.(fn.logicalId, input) ?? 900_000));
+      results.push(await fn.invoke(input, this.options.remainingMs?.(fn.logicalId, input) ?? 900_000, this.options.msPerCheck));
     }
     return results;
   }
