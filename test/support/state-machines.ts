@@ -169,6 +169,11 @@ function allStates(states: Record<string, Json>): [string, Json][] {
   return Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, Json], ...nested(state).flatMap((inner) => allStates(inner))]);
 }
 
+/** The error an execution failed with: the interpreter wraps it (a Fail state's, or a task's that no Catch took) in an ExecutionError. */
+function executionFailure(error: unknown): { name?: string; message?: string } {
+  return ((error as { name?: string }).name === 'ExecutionError' ? (error as { cause: unknown }).cause : error) as { name?: string; message?: string };
+}
+
 /** Step Functions' documented item for each object of an S3 ListObjectsV2 item reader. */
 interface ListedObject {
   Key: string;
@@ -316,7 +321,7 @@ export class LocalStateMachines {
     try {
       return await this.execute({ StartAt: name, States: { [name]: { ...inline, End: true } } }, mapInput, maps);
     } catch (error) {
-      const cause = ((error as { name?: string }).name === 'ExecutionError' ? (error as { cause: unknown }).cause : error) as { name?: string; message?: string };
+      const cause = executionFailure(error);
       throw Object.assign(new Error(`a child of ${name} failed with ${cause.name}: ${cause.message}`), { name: 'States.ExceedToleratedFailureThreshold' });
     }
   }
@@ -343,8 +348,7 @@ export class LocalStateMachines {
     try {
       return { status: 'SUCCEEDED', output: await this.execute({ ...definition, States: states }, input, maps), invocations: invocations() };
     } catch (error) {
-      // The interpreter wraps the execution's error (a Fail state's, or a task's that no Catch took).
-      const failure = ((error as { name?: string; cause?: unknown }).name === 'ExecutionError' ? (error as { cause: unknown }).cause : error) as { name?: string; message?: string };
+      const failure = executionFailure(error);
       return { status: 'FAILED', error: failure.name, cause: failure.message, invocations: invocations() };
     }
   }
