@@ -9,7 +9,7 @@ export { RetentionContext } from './constructs/context';
 export { type ProtectOptions, type SensitiveTableOptions, type DatabaseOptions, ProtectionCoverageCheck } from './constructs/protection';
 export { CredentialRotation, type DatabaseRotationProps } from './constructs/secrets';
 export { EncryptedBackupVault, type EncryptedBackupVaultProps } from './constructs/encrypted-backup-vault';
-export { GeneralBackupRole, type GeneralBackupRoleProps, SensitiveBackupRole, type SensitiveBackupRoleProps } from './constructs/backup-roles';
+export { GeneralBackupRole, type GeneralBackupRoleProps, MalwareScannerRole, type MalwareScannerRoleProps, SensitiveBackupRole, type SensitiveBackupRoleProps } from './constructs/backup-roles';
 export { BackupMonitoring, type BackupMonitoringProps, type MonitoredVault, type FreshnessTarget, type SensitiveAuditTargets } from './constructs/backup-monitoring';
 export { CognitoUserPoolExport, type CognitoUserPoolExportProps } from './constructs/cognito-user-pool-export';
 export { RestoreTesting, type RestoreTestingProps, RestoreTestResource } from './constructs/restore-testing';
@@ -18,6 +18,6 @@ export { BucketHydrationStateMachine, type BucketHydrationStateMachineProps } fr
 export { RecoveryBackup, TableRecoveryStateMachine, type TableRecoveryStateMachineProps } from './constructs/table-recovery-state-machine';
 export { SensitiveAuditTrail, type SensitiveAuditTrailProps } from './constructs/sensitive-audit-trail';
 export { ComplianceEvidence, type ComplianceEvidenceProps } from './constructs/compliance-evidence';
-export { type CategoryPolicy, type CopyDestination, type GeneralAndSensitive, type MonitoringSettings, type RetentionPolicy } from './policy/config';
-export { type BackupAccountConfig, type SourceRoleNames, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
+export { type AirGappedDestination, type CategoryPolicy, type CopyDestination, type GeneralAndSensitive, MalwareScanMode, type MonitoringSettings, type OrganizationBackupPolicySettings, type RetentionPolicy, type TagConditions } from './policy/config';
+export { type AirGappedVaultConfig, AirGappedVaultEncryption, type BackupAccountConfig, type SourceRoleNames, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
 export { type PlannedRestoreTest, type PlannedSelection, RecoveryPointSelection, RestoreTestResourceType } from './policy/restore-testing';

@@ -97,7 +97,7 @@ describe('protect() on PostgreSQL databases', () => {
     expect(message).toContain('[Db/Overlapping/Resource] backup window 04:30-05:30 overlaps maintenance window sun:05:00-sun:06:00, which RDS refuses');
     expect(message).toContain('[Db/Plain/Resource] storage must be encrypted with a customer-managed KMS key');
     expect(message).toContain('[Db/Retained/Resource] backup retention is set to 7 days, but category postgres_data keeps 30');
-    expect(message).toContain('[Db/Table/Resource] category postgres_data asks AWS Backup for continuous backup, which it offers for RDS, Aurora and S3 only');
+    expect(message).toContain('[Db/Table/Resource] category postgres_data asks AWS Backup for continuous backup, offered for S3 bucket, Aurora/RDS cluster, RDS instance only, which AWS Backup cannot do for the type DynamoDB table');
   });
 
   it('refuses an engine retention over 35 days in the configuration', () => {

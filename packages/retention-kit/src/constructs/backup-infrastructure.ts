@@ -34,6 +34,10 @@ export interface IBackupInfrastructure extends IConstruct {
   roleFor(category: CategoryPolicy): iam.IRole;
   /** Name of the alarm that fires when the category's recovery points are stale, if monitored. */
   staleAlarmFor(category: CategoryPolicy): string | undefined;
+  /** ARN of the local logically air-gapped vault, when a category backs up into one. */
+  readonly localAirGappedVaultArn?: string;
+  /** The role GuardDuty Malware Protection scans recovery points with, when a category scans. */
+  readonly malwareScannerRole?: iam.IRole;
 }
 
 const byStage = new WeakMap<IConstruct, IBackupInfrastructure>();

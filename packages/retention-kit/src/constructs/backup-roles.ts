@@ -101,3 +101,52 @@ export class SensitiveBackupRole extends Construct {
     }
   }
 }
+
+/** The service GuardDuty Malware Protection acts as when it reads recovery points. */
+export const MALWARE_PROTECTION_SERVICE = 'malware-protection.guardduty.amazonaws.com';
+
+/** AWS managed policy of the scanner role: GuardDuty reads AWS Backup recovery points with it. */
+export const SCANNER_MANAGED_POLICY = 'AWSBackupGuardDutyRolePolicyForScans';
+
+/** AWS managed policy of the backup role when its plans scan: it starts the scans and passes the scanner role to GuardDuty. */
+export const BACKUP_ROLE_SCAN_POLICY = 'AWSBackupServiceRolePolicyForScans';
+
+/** Properties of the malware scanner role. */
+export interface MalwareScannerRoleProps {
+  /** The account whose recovery points are scanned: GuardDuty may assume the role only for it (confused deputy). */
+  readonly account: string;
+  /** Name of the role. @default a generated name */
+  readonly roleName?: string;
+}
+
+/**
+ * The role GuardDuty Malware Protection for AWS Backup assumes to read recovery points: trusted by
+ * the malware-protection service for this account only, with AWS's managed scan policy.
+ */
+export class MalwareScannerRole extends Construct {
+  /** The role. */
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: MalwareScannerRoleProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.ServicePrincipal(MALWARE_PROTECTION_SERVICE, { conditions: { StringEquals: { 'aws:SourceAccount': props.account } } }),
+      description: 'GuardDuty Malware Protection for AWS Backup: reads recovery points to scan them',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(SCANNER_MANAGED_POLICY)],
+    });
+    acknowledge(this.role, {
+      id: `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${SCANNER_MANAGED_POLICY}]`,
+      reason: 'AWS maintains the scanner policy for every recovery point type GuardDuty scans; the role is assumable only by GuardDuty Malware Protection for this account.',
+    });
+  }
+
+  /** Lets a backup role start scans and pass this role to GuardDuty (AWS's managed policy for it). */
+  allowBackupRoleToStartScans(backupRole: iam.IRole): void {
+    backupRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(BACKUP_ROLE_SCAN_POLICY));
+    acknowledge(backupRole, {
+      id: `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${BACKUP_ROLE_SCAN_POLICY}]`,
+      reason: 'AWS maintains the policy that lets AWS Backup start GuardDuty scans and pass the scanner role to GuardDuty only (iam:PassedToService).',
+    });
+  }
+}

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { IBackupInfrastructure } from './backup-infrastructure';
 import { acknowledge } from './nag';
-import { CATEGORY_TAG, type CategoryPolicy, policyDocument, sensitiveRoleTableStatements } from '../policy';
+import { CATEGORY_TAG, type CategoryPolicy, type TagConditions, policyDocument, sensitiveRoleTableStatements } from '../policy';
 
 /** AWS Backup quotas the plans must stay within (AWS Backup endpoints and quotas). */
 export const AWS_BACKUP_QUOTAS = {
@@ -18,7 +18,30 @@ export const AWS_BACKUP_QUOTAS = {
 } as const;
 
 /** Where a category's recovery points go and which role AWS Backup uses for them: the part of the infrastructure a plan needs. */
-export type BackupTargets = Pick<IBackupInfrastructure, 'vaultFor' | 'roleFor'> & Partial<Pick<IBackupInfrastructure, 'staleAlarmFor'>>;
+export type BackupTargets = Pick<IBackupInfrastructure, 'vaultFor' | 'roleFor'> & Partial<Pick<IBackupInfrastructure, 'staleAlarmFor' | 'localAirGappedVaultArn' | 'malwareScannerRole'>>;
+
+/** AWS Backup's limits on tiering configurations (AWS::Backup::TieringConfiguration, ResourceSelection). */
+export const TIERING_QUOTAS = {
+  /** Resource selections in one tiering configuration. */
+  selectionsPerConfiguration: 5,
+  /** Specific resource ARNs in one tiering configuration. */
+  resourcesPerConfiguration: 100,
+} as const;
+
+/** The tag whose value, a reason, keeps a resource out of every tag-based selection. */
+export const EXCLUDE_TAG = 'retention-kit:exclude';
+
+/** Renders tag conditions as AWS Backup selection `Conditions`, with the opt-out tag always excluded. */
+export function selectionConditions(conditions: TagConditions): Record<string, { ConditionKey: string; ConditionValue: string }[]> {
+  const render = (tags: { readonly [key: string]: string }) => Object.entries(tags).map(([key, value]) => ({ ConditionKey: `aws:ResourceTag/${key}`, ConditionValue: value }));
+  const rendered = {
+    StringEquals: render(conditions.stringEquals),
+    StringLike: render(conditions.stringLike),
+    StringNotEquals: render(conditions.stringNotEquals),
+    StringNotLike: [...render(conditions.stringNotLike), { ConditionKey: `aws:ResourceTag/${EXCLUDE_TAG}`, ConditionValue: '*' }],
+  };
+  return Object.fromEntries(Object.entries(rendered).filter(([, list]) => list.length > 0));
+}
 
 const pascal = (name: string) => name.replace(/(^|_)([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
 
@@ -29,6 +52,9 @@ export class CategoryBackupPlan extends Construct {
   private readonly targets: BackupTargets;
   private readonly selections: string[][] = [];
   private readonly sensitiveTables: string[] = [];
+  /** AWS Backup resource types of the selected resources, for the scan settings and the index action. */
+  private readonly resourceTypes = new Set<string>();
+  private readonly tieredResources: string[] = [];
 
   constructor(scope: Construct, id: string, category: CategoryPolicy, targets: BackupTargets) {
     super(scope, id);
@@ -44,6 +70,12 @@ export class CategoryBackupPlan extends Construct {
           },
         ]
       : [];
+    if (category.airGappedCopy) {
+      copyActions.push({
+        destinationBackupVault: backup.BackupVault.fromBackupVaultArn(this, 'AirGappedCopyDestination', category.airGappedCopy.vaultArn),
+        deleteAfter: Duration.days(category.retentionDays),
+      });
+    }
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupPlanName: `${stack.stackName}-${category.name}`.slice(0, 50),
       backupVault: targets.vaultFor(category),
@@ -73,6 +105,71 @@ export class CategoryBackupPlan extends Construct {
       );
     }
     Tags.of(this.plan).add(CATEGORY_TAG, category.name);
+    this.addNewerProtections();
+  }
+
+  /** Air-gapped target, archive tier, malware scanning and indexing: plan properties aws-cdk-lib's L2 does not have. */
+  private addNewerProtections(): void {
+    const cfn = this.plan.node.defaultChild as backup.CfnBackupPlan;
+    const rule = 'BackupPlan.BackupPlanRule.0';
+    const { category, targets } = this;
+    if (category.airGappedTarget) {
+      const arn = targets.localAirGappedVaultArn;
+      if (!arn) this.node.addValidation({ validate: () => [`category ${category.name} backs up into a local air-gapped vault (air_gapped_target), but the backup infrastructure has none`] });
+      else cfn.addPropertyOverride(`${rule}.TargetLogicallyAirGappedBackupVaultArn`, arn);
+    }
+    if (category.archiveTier) cfn.addPropertyOverride(`${rule}.Lifecycle.OptInToArchiveForSupportedResources`, true);
+    if (category.malwareScan) {
+      const scanner = targets.malwareScannerRole;
+      if (!scanner) {
+        this.node.addValidation({ validate: () => [`category ${category.name} scans for malware, but the backup infrastructure has no scanner role`] });
+      } else {
+        cfn.addPropertyOverride(`${rule}.ScanActions`, [{ MalwareScanner: 'GUARDDUTY', ScanMode: category.malwareScan }]);
+        cfn.addPropertyOverride(
+          'BackupPlan.ScanSettings',
+          Lazy.any({ produce: () => [{ MalwareScanner: 'GUARDDUTY', ResourceTypes: [...this.resourceTypes].sort(), ScannerRoleArn: scanner.roleArn }] }),
+        );
+      }
+    }
+    if (category.index) {
+      // One index action per rule, for one resource type.
+      cfn.addPropertyOverride(`${rule}.IndexActions`, Lazy.any({ produce: () => [{ ResourceTypes: [...this.resourceTypes].sort() }] }));
+      this.node.addValidation({
+        validate: () =>
+          this.resourceTypes.size > 1
+            ? [`category ${category.name} indexes its recovery points, and AWS Backup indexes one resource type per rule, but it selects ${[...this.resourceTypes].sort().join(' and ')}: put each type in its own category`]
+            : [],
+      });
+    }
+  }
+
+  /** S3 recovery points of the plan move to the low-cost warm tier: one configuration per 100 buckets (AWS's limit). */
+  private addTiered(arn: string): void {
+    const per = TIERING_QUOTAS.resourcesPerConfiguration;
+    if (this.tieredResources.length % per === 0) {
+      const index = this.tieredResources.length / per + 1;
+      const resources = this.tieredResources;
+      const start = this.tieredResources.length;
+      new backup.CfnTieringConfiguration(this, `Tiering${index}`, {
+        tieringConfigurationName: `${Stack.of(this).stackName}-${this.category.name}-${index}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 200),
+        backupVaultName: this.targets.vaultFor(this.category).backupVaultName,
+        resourceSelection: [{ resourceType: 'S3', resources: Lazy.list({ produce: () => resources.slice(start, start + per) }), tieringDownSettingsInDays: this.category.tieringAfterDays! }],
+      });
+    }
+    this.tieredResources.push(arn);
+  }
+
+  /** Selects the resources outside the app that carry the category's tag conditions (AND), minus those tagged with EXCLUDE_TAG. */
+  addTagSelection(conditions: TagConditions): void {
+    new backup.CfnBackupSelection(this, 'TagSelection', {
+      backupPlanId: this.plan.backupPlanId,
+      backupSelection: {
+        selectionName: `${pascal(this.category.name)}-tags`,
+        iamRoleArn: this.targets.roleFor(this.category).roleArn,
+        resources: ['*'],
+        conditions: selectionConditions(conditions),
+      },
+    });
   }
 
   /** Number of ARNs selected by this plan. */
@@ -81,7 +178,9 @@ export class CategoryBackupPlan extends Construct {
   }
 
   /** Selects a resource by ARN, opening a new selection every 500 ARNs. */
-  addResource(arn: string, path: string): void {
+  addResource(arn: string, path: string, backupResourceType?: string): void {
+    if (backupResourceType) this.resourceTypes.add(backupResourceType);
+    if (backupResourceType === 'S3' && this.category.tieringAfterDays !== undefined) this.addTiered(arn);
     let current = this.selections[this.selections.length - 1];
     if (!current || current.length >= AWS_BACKUP_QUOTAS.resourcesPerSelection) {
       if (this.selections.length >= AWS_BACKUP_QUOTAS.selectionsPerPlan) {

@@ -1,6 +1,5 @@
 import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, type IAspect, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -13,6 +12,7 @@ import {
   type ExportedRecord,
   type ProtectedRecord,
   type ProtectionRecord,
+  type CategoryPolicy,
   type RetentionPolicy,
   STATEFUL_RESOURCE_TYPES,
   type SensitiveTableAccess,
@@ -21,14 +21,25 @@ import {
   windowsOverlap,
   isStatefulResource,
   policyDocument,
+  recoveryPointTiers,
   sensitiveStreamPolicyStatements,
   sensitiveTableKeyStatements,
   sensitiveTablePolicyStatements,
   suggestion,
+  unsupportedDemands,
 } from '../policy';
-import { type BackupTargets, CategoryBackupPlans } from './category-plans';
+import { type BackupTargets, CategoryBackupPlans, EXCLUDE_TAG } from './category-plans';
 import { acknowledge } from './nag';
 import { secretRotationProblems } from './secrets';
+
+/** The properties `isStatefulResource` reads: whether the resource is a member of another (an instance of a cluster). */
+function memberProperties(node: CfnResource): Record<string, unknown> | undefined {
+  const memberOf = STATEFUL_RESOURCE_TYPES[node.cfnResourceType]?.memberOf;
+  if (!memberOf) return undefined;
+  // The template's own property names, as the report reads them from a synthesized template.
+  const raw = node as unknown as { cfnProperties: Record<string, unknown>; renderProperties(p: Record<string, unknown>): Record<string, unknown> };
+  return { [memberOf]: raw.renderProperties(raw.cfnProperties)[memberOf] };
+}
 
 const records = new WeakMap<CfnResource, ProtectionRecord>();
 
@@ -59,12 +70,9 @@ function cfnResourceOf(resource: IConstruct, verb: string): CfnResource {
 }
 
 function arnOf(cfn: CfnResource): string {
-  if (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable) return cfn.attrArn;
-  if (cfn instanceof s3.CfnBucket) return cfn.attrArn;
-  if (cfn instanceof rds.CfnDBCluster) return cfn.attrDbClusterArn;
-  if (cfn instanceof rds.CfnDBInstance) return cfn.attrDbInstanceArn;
-  if (cfn instanceof efs.CfnFileSystem) return cfn.attrArn;
-  throw new Error(`${cfn.node.path}: no ARN rule for ${cfn.cfnResourceType}`);
+  const rule = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType].arn;
+  if (!rule) throw new Error(`${cfn.node.path}: no ARN rule for ${cfn.cfnResourceType}`);
+  return 'attribute' in rule ? cfn.getAtt(rule.attribute).toString() : Fn.sub(rule.sub.replace('${Ref}', '${Id}'), { Id: cfn.ref });
 }
 
 function record(cfn: CfnResource, value: ProtectionRecord): void {
@@ -73,7 +81,7 @@ function record(cfn: CfnResource, value: ProtectionRecord): void {
 }
 
 /** Problems AWS Backup would hit with this resource in this category, found at synth. */
-function resourceProblems(cfn: CfnResource, category: { name: string; coldStorageAfterDays?: number; dedicatedVault: boolean; continuousBackupDays?: number }): string[] {
+function resourceProblems(cfn: CfnResource, category: CategoryPolicy): string[] {
   const problems: string[] = [];
   const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
   if (cfn instanceof s3.CfnBucket) {
@@ -82,20 +90,12 @@ function resourceProblems(cfn: CfnResource, category: { name: string; coldStorag
       problems.push(`AWS Backup backs up only versioned S3 buckets, and this one's versioning is ${versioning?.status ?? 'off'}: remove the setting (protect() turns versioning on) or set versioned: true`);
     }
   }
-  if (category.coldStorageAfterDays !== undefined && !type.coldStorage) {
-    problems.push(
-      `category ${category.name} moves recovery points to cold storage after ${category.coldStorageAfterDays} days, which AWS Backup cannot do for the type ${type.label} ` +
-        '(it would ignore the setting silently): use a category without lifecycle.cold_storage_days',
-    );
-  }
+  problems.push(...unsupportedDemands(type, category));
   if (category.dedicatedVault && !(cfn instanceof dynamodb.CfnTable)) {
     problems.push(`category ${category.name} uses the sensitive vault and its minimal role, which back up DynamoDB tables only; a ${type.label} needs another category`);
   }
   if (cfn instanceof rds.CfnDBInstance && cfn.dbClusterIdentifier !== undefined) {
     problems.push('this instance belongs to an Aurora cluster: protect the cluster instead');
-  }
-  if (category.continuousBackupDays !== undefined && (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable || cfn instanceof efs.CfnFileSystem)) {
-    problems.push(`category ${category.name} asks AWS Backup for continuous backup, which it offers for RDS, Aurora and S3 only; DynamoDB has its own point-in-time recovery`);
   }
   return problems;
 }
@@ -312,11 +312,12 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
     return;
   }
   cfn.node.addValidation({ validate: () => resourceProblems(cfn, category) });
-  const plan = CategoryBackupPlans.of(cfn, targets).planFor(category);
-  // Audit Manager's controls find the resources of a category by this tag.
+  // Audit Manager's controls, and an organization backup policy, find the resources of a category by this tag.
   Tags.of(cfn).add(CATEGORY_TAG, category.name);
   const arn = arnOf(cfn);
-  plan.addResource(arn, cfn.node.path);
+  // An organization-managed category is selected by the policy's tag, in every account it is attached to.
+  const plan = category.organizationManaged ? undefined : CategoryBackupPlans.of(cfn, targets).planFor(category);
+  plan?.addResource(arn, cfn.node.path, type.backupResourceType);
   if (cfn instanceof s3.CfnBucket) keepVersions(resource, cfn, category);
   if (cfn instanceof s3.CfnBucket && category.copyDestination) {
     acknowledge(cfn, {
@@ -333,7 +334,7 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   if (databaseProblems.length > 0) cfn.node.addValidation({ validate: () => databaseProblems });
   let tableAccess: ProtectedRecord['tableAccess'];
   if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
-    plan.allowSensitiveTable(arn);
+    plan?.allowSensitiveTable(arn);
     if (options.sensitiveTable?.tableLock !== false) {
       const deploymentRole = deploymentRoleOf(Stack.of(cfn));
       const deploymentRoleArns = options.sensitiveTable?.deploymentRoleArns ?? (deploymentRole ? [deploymentRole] : []);
@@ -373,11 +374,22 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
     sensitive: category.dedicatedVault,
     staleAlarm: targets.staleAlarmFor?.(category),
     ...(tableAccess ? { tableAccess } : {}),
+    selectedBy: category.organizationManaged ? 'organization-policy' : 'plan',
+    ...(category.airGappedCopy ? { airGappedCopy: category.airGappedCopy.vaultArn } : {}),
+    ...(category.airGappedTarget ? { airGappedTarget: true } : {}),
+    ...(category.malwareScan ? { malwareScan: category.malwareScan } : {}),
+    ...(category.index ? { indexed: true } : {}),
+    tiers: recoveryPointTiers(category, type.features),
   });
 }
 
 /** The shortest reason accepted: a reason is a sentence someone can check, not a flag. */
 export const MIN_EXCLUSION_REASON_LENGTH = 10;
+
+/** A reason as a tag value: the characters every service accepts in tags, at most 256. */
+export function excludeTagValue(reason: string): string {
+  return reason.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 256);
+}
 
 /** Declares that a stateful resource is deliberately not backed up, and why. */
 export function excludeResource(resource: IConstruct, reason: string): void {
@@ -389,6 +401,8 @@ export function excludeResource(resource: IConstruct, reason: string): void {
         `(why this data need not be kept, e.g. "derived reports, regenerated from the provider table"); got ${JSON.stringify(reason)}`,
     );
   }
+  // Tag-based selections (the app's and an organization policy's) skip a resource carrying the reason.
+  Tags.of(cfn).add(EXCLUDE_TAG, excludeTagValue(trimmed));
   record(cfn, { status: 'excluded', reason: trimmed });
 }
 
@@ -414,8 +428,7 @@ export class ProtectionCoverageCheck implements IAspect {
       return;
     }
     if (!(node instanceof CfnResource) || records.has(node)) return;
-    const properties = node instanceof rds.CfnDBInstance ? { DBClusterIdentifier: node.dbClusterIdentifier } : undefined;
-    if (!isStatefulResource(node.cfnResourceType, properties)) return;
+    if (!isStatefulResource(node.cfnResourceType, memberProperties(node))) return;
     const type = STATEFUL_RESOURCE_TYPES[node.cfnResourceType];
     const howTo = type.awsBackup
       ? `protect it with a category (${this.categories.join(', ')}) or exclude it with a written reason`

@@ -51,6 +51,38 @@ export interface SourceRoleNames {
   readonly sensitive: string[];
 }
 
+/** How a logically air-gapped vault's recovery points are encrypted. */
+export enum AirGappedVaultEncryption {
+  /** A customer-managed key created with the vault, whose policy admits only the source accounts' backup roles. */
+  CUSTOMER_MANAGED = 'customer-managed',
+  /** A customer-managed key that already exists (encryptionKeyArn). */
+  EXISTING_KEY = 'existing-key',
+  /** A key AWS owns: nobody in the organization can change or revoke it, nor can a key policy restrict it. */
+  AWS_OWNED = 'aws-owned',
+}
+
+/** The backup account's logically air-gapped vault: compliance-locked by AWS, with its own retention range. */
+export interface AirGappedVaultConfig {
+  /** The vault's name. */
+  readonly vaultName: string;
+  /** Shortest retention the vault accepts, in days (at least 7). */
+  readonly minRetentionDays: number;
+  /** Longest retention the vault accepts, in days. */
+  readonly maxRetentionDays: number;
+  /** How its recovery points are encrypted. */
+  readonly encryption: AirGappedVaultEncryption;
+  /**
+   * The existing key, with encryption EXISTING_KEY.
+   * @default none
+   */
+  readonly encryptionKeyArn?: string;
+  /**
+   * The multi-party approval team that approves sharing the vault for a restore.
+   * @default none: no multi-party approval
+   */
+  readonly mpaApprovalTeamArn?: string;
+}
+
 /** The backup account app's validated configuration. */
 export interface BackupAccountConfig {
   /** The backup account. */
@@ -80,6 +112,11 @@ export interface BackupAccountConfig {
    * @default none: the stack creates a trail
    */
   readonly organizationTrailArn?: string;
+  /**
+   * The logically air-gapped vault that categories may copy to.
+   * @default none
+   */
+  readonly airGappedVault?: AirGappedVaultConfig;
 }
 
 const account = z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
@@ -94,6 +131,15 @@ const vaultLockSchema = z.strictObject({
   min_retention_days: days(1, 36500),
   max_retention_days: days(1, 36500),
   changeable_for_days: days(3, 36500).optional(),
+});
+
+const airGappedVaultSchema = z.strictObject({
+  name: vaultName.optional(),
+  min_retention_days: days(7, 36500),
+  max_retention_days: days(7, 36500),
+  encryption: z.enum(['customer-managed', 'aws-owned'], { error: 'must be "customer-managed" or "aws-owned" (or give encryption_key_arn)' }).optional(),
+  encryption_key_arn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)').optional(),
+  mpa_approval_team_arn: z.string().regex(/^arn:aws[a-z-]*:mpa:[a-z0-9-]*:\d{12}:approval-team\/[\w-]+$/, 'must be a multi-party approval team ARN (arn:aws:mpa:<region>:<account>:approval-team/<id>)').optional(),
 });
 
 const shape = {
@@ -117,6 +163,7 @@ const shape = {
       organization_trail_arn: z.string().regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[\w.-]+$/, 'must be a CloudTrail trail ARN').optional(),
     })
     .optional(),
+  air_gapped_vault: airGappedVaultSchema.optional(),
   monitoring: z
     .strictObject({
       email_subscriptions: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')).optional(),
@@ -204,6 +251,22 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
   }
   if (c.vault_lock?.general) problems.push(...lockProblems(c.vault_lock.general, 'vault_lock.general'));
   if (c.vault_lock?.sensitive) problems.push(...lockProblems(c.vault_lock.sensitive, 'vault_lock.sensitive'));
+  const airGapped = cfg.air_gapped_vault as z.infer<typeof airGappedVaultSchema> | undefined;
+  if (airGapped) {
+    if (airGapped.min_retention_days > airGapped.max_retention_days) {
+      problems.push({ path: 'air_gapped_vault.min_retention_days', value: airGapped.min_retention_days, message: `must not exceed max_retention_days (${airGapped.max_retention_days})` });
+    }
+    if (airGapped.encryption_key_arn && airGapped.encryption) {
+      problems.push({ path: 'air_gapped_vault.encryption', value: airGapped.encryption, message: 'give encryption or encryption_key_arn, not both' });
+    }
+    if (airGapped.encryption_key_arn && c.backup_account_id && !airGapped.encryption_key_arn.includes(`:${c.backup_account_id}:`)) {
+      problems.push({ path: 'air_gapped_vault.encryption_key_arn', value: airGapped.encryption_key_arn, message: `must be a key of the backup account (${c.backup_account_id})` });
+    }
+    const name = airGapped.name ?? `${vaultNames.general.slice(0, 40)}-AirGapped`;
+    if (name === vaultNames.general || name === vaultNames.sensitive) {
+      problems.push({ path: 'air_gapped_vault.name', value: name, message: 'must differ from the standard vaults\' names' });
+    }
+  }
   if (problems.length > 0) throw new RetentionConfigError(problems, 'backup account configuration (CDK context)');
   return {
     backupAccountId: c.backup_account_id!,
@@ -229,5 +292,17 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       freshnessMarginHours: 0,
     },
     organizationTrailArn: (cfg.audit_trail as { organization_trail_arn?: string } | undefined)?.organization_trail_arn,
+    airGappedVault: airGapped && {
+      vaultName: airGapped.name ?? `${vaultNames.general.slice(0, 40)}-AirGapped`,
+      minRetentionDays: airGapped.min_retention_days,
+      maxRetentionDays: airGapped.max_retention_days,
+      encryption: airGapped.encryption_key_arn
+        ? AirGappedVaultEncryption.EXISTING_KEY
+        : airGapped.encryption === 'aws-owned'
+          ? AirGappedVaultEncryption.AWS_OWNED
+          : AirGappedVaultEncryption.CUSTOMER_MANAGED,
+      encryptionKeyArn: airGapped.encryption_key_arn,
+      mpaApprovalTeamArn: airGapped.mpa_approval_team_arn,
+    },
   };
 }

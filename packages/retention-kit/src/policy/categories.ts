@@ -21,6 +21,18 @@ export interface CategoryContext {
   enhanced_monitoring?: boolean;
   specialized_role?: string;
   description?: string;
+  air_gapped_copy?: boolean;
+  air_gapped_target?: boolean;
+  malware_scan?: boolean | { mode: 'FULL_SCAN' | 'INCREMENTAL_SCAN' };
+  index?: boolean;
+  tiering_after_days?: number;
+  archive_tier?: boolean;
+  tag_selection?: {
+    string_equals?: Record<string, string>;
+    string_like?: Record<string, string>;
+    string_not_equals?: Record<string, string>;
+    string_not_like?: Record<string, string>;
+  };
 }
 
 export const DAILY_0200_UTC = 'cron(0 2 * * ? *)';

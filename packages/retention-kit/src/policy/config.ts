@@ -45,6 +45,37 @@ export interface CopyDestination {
   readonly vaultName: string;
 }
 
+/** How GuardDuty Malware Protection scans a category's recovery points. */
+export enum MalwareScanMode {
+  /** Every recovery point scanned whole. */
+  FULL_SCAN = 'FULL_SCAN',
+  /** Each recovery point scanned for what changed since the last scanned one (the first is scanned whole). */
+  INCREMENTAL_SCAN = 'INCREMENTAL_SCAN',
+}
+
+/** A logically air-gapped vault that copies go to, with the retention range it enforces. */
+export interface AirGappedDestination extends CopyDestination {
+  /** Shortest retention the vault accepts, in days. */
+  readonly minRetentionDays: number;
+  /** Longest retention the vault accepts, in days. */
+  readonly maxRetentionDays: number;
+}
+
+/**
+ * Tag conditions that select resources the app does not define, all of which must hold (AND).
+ * Keys are tag keys; values may use * wildcards in the Like conditions.
+ */
+export interface TagConditions {
+  /** Tags that must have exactly these values. */
+  readonly stringEquals: { readonly [key: string]: string };
+  /** Tags that must match these patterns. */
+  readonly stringLike: { readonly [key: string]: string };
+  /** Tags that must not have these values. */
+  readonly stringNotEquals: { readonly [key: string]: string };
+  /** Tags that must not match these patterns. */
+  readonly stringNotLike: { readonly [key: string]: string };
+}
+
 /** A resolved category: every field known, every rule checked. */
 export interface CategoryPolicy {
   /** The category's name (its key in `backup_policies`). */
@@ -94,6 +125,46 @@ export interface CategoryPolicy {
    * @default none: no copy
    */
   readonly copyDestination?: CopyDestination;
+  /**
+   * The backup account's logically air-gapped vault that copies also (or instead) go to.
+   * @default none: no air-gapped copy
+   */
+  readonly airGappedCopy?: AirGappedDestination;
+  /** Backups go straight into the environment's local air-gapped vault (air_gapped_target). */
+  readonly airGappedTarget: boolean;
+  /**
+   * GuardDuty Malware Protection scans each new recovery point.
+   * @default none: no scan
+   */
+  readonly malwareScan?: MalwareScanMode;
+  /** Recovery points are indexed for item-level search (S3, EBS). */
+  readonly index: boolean;
+  /**
+   * Days after which S3 recovery points move to the low-cost warm tier (one way).
+   * @default none: they stay in the standard warm tier
+   */
+  readonly tieringAfterDays?: number;
+  /** Cold storage uses the archive tier where the resource type has one (EBS). */
+  readonly archiveTier: boolean;
+  /**
+   * Resources outside the app selected by tag, in AND logic.
+   * @default none: only the resources the app protects, by ARN
+   */
+  readonly tagSelection?: TagConditions;
+  /** The organization backup policy keeps this category (selected by tag); the app creates no plan of its own for it. */
+  readonly organizationManaged: boolean;
+}
+
+/** The organization backup policy that the management account deploys from this retention policy. */
+export interface OrganizationBackupPolicySettings {
+  /** The policy's name. */
+  readonly name: string;
+  /** Organizational units (ou-...) or accounts the policy is attached to. */
+  readonly targetIds: string[];
+  /** The Regions the policy's plans run in. */
+  readonly regions: string[];
+  /** Categories the policy keeps; the others stay in the app's own plans. */
+  readonly categories: string[];
 }
 
 /** A validated retention policy: what is kept, how long and where. Read one with `RetentionContext.policy(scope)`. */
@@ -133,6 +204,16 @@ export interface RetentionPolicy {
   readonly organizationTrailArn?: string;
   /** Production: databases get deletion protection and a final snapshot. */
   readonly production: boolean;
+  /**
+   * The name of the environment's local logically air-gapped vault, for categories with air_gapped_target.
+   * @default none: no category backs up into one
+   */
+  readonly localAirGappedVaultName?: string;
+  /**
+   * The organization backup policy, for teams whose management account owns backups.
+   * @default none: the app's own plans keep every category
+   */
+  readonly organizationPolicy?: OrganizationBackupPolicySettings;
 }
 
 /** Who is told about backup failures and stale recovery points. */
@@ -153,6 +234,12 @@ const lifecycleSchema = z.strictObject({
   cold_storage_days: wholeDays(1).nullable().optional(),
   delete_after_days: wholeDays(1).optional(),
 });
+
+/** Tag keys and values as AWS allows them: keys up to 128 characters, values up to 256. */
+const tagMap = z.record(
+  z.string().min(1).max(128, 'a tag key is at most 128 characters').refine((k) => !k.startsWith('aws:'), 'tag keys starting with aws: are reserved'),
+  z.string({ error: 'must be a string' }).max(256, 'a tag value is at most 256 characters'),
+);
 
 const categorySchema = z.strictObject({
   description: z.string().optional(),
@@ -176,6 +263,20 @@ const categorySchema = z.strictObject({
   dedicated_vault: z.boolean().optional(),
   enhanced_monitoring: z.boolean().optional(),
   specialized_role: z.string().regex(ROLE_NAME, 'must be an IAM role name (letters, digits and +=,.@_-, at most 64)').optional(),
+  air_gapped_copy: z.boolean().optional(),
+  air_gapped_target: z.boolean().optional(),
+  malware_scan: z.union([z.boolean(), z.strictObject({ mode: z.enum(['FULL_SCAN', 'INCREMENTAL_SCAN'], { error: 'must be "FULL_SCAN" or "INCREMENTAL_SCAN"' }) })], { error: 'must be true, false or { "mode": "FULL_SCAN" | "INCREMENTAL_SCAN" }' }).optional(),
+  index: z.boolean().optional(),
+  tiering_after_days: z.number().int('must be a whole number of days').min(60, 'must be at least 60: AWS Backup moves S3 recovery points to the low-cost warm tier after 60 days at the earliest').max(36500, 'must be at most 36500').optional(),
+  archive_tier: z.boolean().optional(),
+  tag_selection: z
+    .strictObject({
+      string_equals: tagMap.optional(),
+      string_like: tagMap.optional(),
+      string_not_equals: tagMap.optional(),
+      string_not_like: tagMap.optional(),
+    })
+    .optional(),
 });
 
 const accountSettingsShape = {
@@ -216,6 +317,23 @@ const rootSchema = z.object({
   backup_policies: z.record(z.string(), z.unknown(), { error: 'must be an object of category name to policy' }).optional(),
   environment: z.string().optional(),
   backup_environments: z.record(z.string(), environmentSchema).optional(),
+  // The backup account's air-gapped vault, as its app's EnvironmentContext output gives it.
+  destination_air_gapped_vault: z
+    .strictObject({
+      name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores'),
+      min_retention_days: z.number().int().min(7, 'AWS Backup requires at least 7 days').max(36500),
+      max_retention_days: z.number().int().min(7).max(36500, 'must be at most 36500'),
+    })
+    .optional(),
+  local_air_gapped_vault_name: z.string().regex(VAULT_NAME, 'must be 2-50 letters, digits, hyphens or underscores').optional(),
+  organization_backup_policy: z
+    .strictObject({
+      name: z.string().regex(/^[\w+=,.@-]{1,128}$/, 'must be 1-128 letters, digits or +=,.@_-').optional(),
+      target_ids: z.array(z.string().regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32}|\d{12})$/, 'must be an organizational unit id (ou-...), the root (r-...) or an account id')).min(1, 'name at least one organizational unit or account'),
+      regions: z.array(z.string().regex(REGION, 'must be an AWS Region code such as us-east-1'), { error: 'required: the Regions the policy\'s plans run in, such as ["us-east-1"]' }).min(1, 'name at least one Region'),
+      categories: z.array(z.string()).min(1, 'name at least one category'),
+    })
+    .optional(),
 });
 
 /** The context keys this module reads; everything else in CDK context is left alone. */
@@ -234,6 +352,9 @@ export const RETENTION_CONTEXT_KEYS = [
   'backup_policies',
   'environment',
   'backup_environments',
+  'destination_air_gapped_vault',
+  'local_air_gapped_vault_name',
+  'organization_backup_policy',
 ] as const;
 
 const CATEGORY_NAME = /^[a-z][a-z0-9_]{0,39}$/;
@@ -287,6 +408,65 @@ interface Settings {
   /** The backup account's vaults that copies go to. */
   destinationVaultNames: { general: string; sensitive: string };
   environment?: string;
+  /** The backup account's air-gapped vault, when the context names one. */
+  airGappedVault?: { name: string; min_retention_days: number; max_retention_days: number };
+  /** Categories the organization backup policy keeps. */
+  organizationCategories: string[];
+}
+
+/** Name of the environment's local air-gapped vault when the context does not give one. */
+export function defaultLocalAirGappedVaultName(generalVaultName: string): string {
+  return `${generalVaultName.slice(0, 40)}-AirGapped`;
+}
+
+/** The new protections' settings of one category, checked against each other and the category. */
+function protectionSettings(ctx: CategoryContext, settings: Settings, at: (field: string) => string, retentionDays: number, dedicatedVault: boolean) {
+  const problems: ConfigProblem[] = [];
+  const refuseSensitive = (field: string, value: unknown, why: string) => {
+    if (dedicatedVault) problems.push({ path: at(field), value, message: `cannot be used by a dedicated-vault (sensitive) category: ${why}` });
+  };
+  let airGappedCopy: AirGappedDestination | undefined;
+  if (ctx.air_gapped_copy) {
+    refuseSensitive('air_gapped_copy', true, 'an air-gapped vault can be shared with other accounts and restored there, outside the break-glass DENY of the sensitive vault and key (docs/sensitive-data-guards.md)');
+    const vault = settings.airGappedVault;
+    if (!vault) {
+      problems.push({ path: at('air_gapped_copy'), value: true, message: 'needs destination_air_gapped_vault (name, min_retention_days, max_retention_days), from the EnvironmentContext output of the backup account app' });
+    } else if (!settings.backupAccountId || !settings.backupRegion) {
+      problems.push({ path: at('air_gapped_copy'), value: true, message: 'needs backup_account_id and backup_region: the air-gapped vault is in the backup account' });
+    } else {
+      if (retentionDays > 0 && (retentionDays < vault.min_retention_days || retentionDays > vault.max_retention_days)) {
+        problems.push({
+          path: at('retention_days'),
+          value: retentionDays,
+          message: `must lie within the air-gapped vault's retention range (${vault.min_retention_days}-${vault.max_retention_days} days, destination_air_gapped_vault), which refuses copies outside it`,
+        });
+      }
+      const destination = { account: settings.backupAccountId, region: settings.backupRegion, vaultName: vault.name };
+      airGappedCopy = { ...destination, vaultArn: backupVaultArn(destination), minRetentionDays: vault.min_retention_days, maxRetentionDays: vault.max_retention_days };
+    }
+  }
+  if (ctx.air_gapped_target) refuseSensitive('air_gapped_target', true, 'the sensitive path backs up into its own vault with its own key and role');
+  if (ctx.tiering_after_days !== undefined && retentionDays > 0 && ctx.tiering_after_days >= retentionDays) {
+    problems.push({ path: at('tiering_after_days'), value: ctx.tiering_after_days, message: `must be less than retention_days (${retentionDays}), or recovery points are deleted before they move` });
+  }
+  if (ctx.archive_tier && ctx.lifecycle?.cold_storage_days == null) {
+    problems.push({ path: at('archive_tier'), value: true, message: 'needs lifecycle.cold_storage_days: the archive tier is where cold storage goes' });
+  }
+  let tagSelection: TagConditions | undefined;
+  if (ctx.tag_selection) {
+    const t = ctx.tag_selection;
+    refuseSensitive('tag_selection', t, 'the sensitive role may back up only the tables named in its policy');
+    if (Object.keys(t.string_equals ?? {}).length + Object.keys(t.string_like ?? {}).length === 0) {
+      problems.push({
+        path: at('tag_selection'),
+        value: t,
+        message: 'needs at least one string_equals or string_like condition: negative conditions alone would select every resource of the account',
+      });
+    }
+    tagSelection = { stringEquals: t.string_equals ?? {}, stringLike: t.string_like ?? {}, stringNotEquals: t.string_not_equals ?? {}, stringNotLike: t.string_not_like ?? {} };
+  }
+  const malwareScan = ctx.malware_scan === true ? MalwareScanMode.INCREMENTAL_SCAN : ctx.malware_scan ? (ctx.malware_scan.mode as MalwareScanMode) : undefined;
+  return { problems, airGappedCopy, tagSelection, malwareScan };
 }
 
 function resolveCategory(name: string, ctx: CategoryContext, settings: Settings, where: string): { category?: CategoryPolicy; problems: ConfigProblem[] } {
@@ -401,6 +581,8 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
     }
   }
 
+  const protections = protectionSettings(ctx, settings, at, retentionDays, dedicatedVault);
+  problems.push(...protections.problems);
   if (problems.length > 0) return { problems };
   return {
     problems,
@@ -421,6 +603,14 @@ function resolveCategory(name: string, ctx: CategoryContext, settings: Settings,
       enhancedMonitoring: ctx.enhanced_monitoring ?? CATEGORY_FIELD_DEFAULTS.enhanced_monitoring,
       specializedRole: dedicatedVault ? (ctx.specialized_role ?? DEFAULT_ROLE_NAMES.sensitive) : undefined,
       copyDestination,
+      airGappedCopy: protections.airGappedCopy,
+      airGappedTarget: ctx.air_gapped_target ?? false,
+      malwareScan: protections.malwareScan,
+      index: ctx.index ?? false,
+      tieringAfterDays: ctx.tiering_after_days,
+      archiveTier: ctx.archive_tier ?? false,
+      tagSelection: protections.tagSelection,
+      organizationManaged: settings.organizationCategories.includes(name),
     },
   };
 }
@@ -469,7 +659,13 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
       sensitive: cfg.destination_ssn_vault_name ?? cfg.ssn_backup_vault_name ?? DEFAULT_VAULT_NAMES.sensitive,
     },
     environment: cfg.environment,
+    airGappedVault: cfg.destination_air_gapped_vault,
+    organizationCategories: cfg.organization_backup_policy?.categories ?? [],
   };
+  const airGapped = cfg.destination_air_gapped_vault;
+  if (airGapped && airGapped.min_retention_days > airGapped.max_retention_days) {
+    problems.push({ path: 'destination_air_gapped_vault.min_retention_days', value: airGapped.min_retention_days, message: `must not exceed max_retention_days (${airGapped.max_retention_days})` });
+  }
   if (settings.vaultNames.general === settings.vaultNames.sensitive) {
     problems.push({ path: 'ssn_backup_vault_name', value: settings.vaultNames.sensitive, message: 'must differ from backup_vault_name: sensitive data needs its own vault' });
   }
@@ -516,6 +712,18 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
     problems.push({ path: 'backup_policies', message: `dedicated-vault categories name different specialized roles (${[...roles].join(', ')}); they share one sensitive path, so give them the same role` });
   }
 
+  const organization = cfg.organization_backup_policy;
+  for (const [i, name] of (organization?.categories ?? []).entries()) {
+    const path = `organization_backup_policy.categories.${i}`;
+    if (!names.includes(name)) problems.push({ path, value: name, message: `unknown category${suggestion(name, names)}; known categories: ${names.join(', ')}` });
+    else if (categories[name]?.dedicatedVault) {
+      problems.push({ path, value: name, message: 'a dedicated-vault (sensitive) category stays in the app: its role, vault and table lock name the tables one by one, which a tag-based organization policy cannot' });
+    } else if (categories[name]?.tagSelection) {
+      problems.push({ path, value: name, message: 'this category selects by tag_selection conditions, which an organization policy cannot express (it selects by one tag key and its values): keep it in the app or drop tag_selection' });
+    }
+  }
+  const localAirGapped = Object.values(categories).some((c) => c.airGappedTarget);
+
   if (problems.length > 0) throw new RetentionConfigError(problems);
   return {
     environment: cfg.environment,
@@ -533,5 +741,12 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
     },
     organizationTrailArn: cfg.audit_trail?.organization_trail_arn,
     production: envOverride?.production ?? cfg.production ?? /^prod(uction)?$/.test(cfg.environment ?? ''),
+    localAirGappedVaultName: localAirGapped ? (cfg.local_air_gapped_vault_name ?? defaultLocalAirGappedVaultName(settings.vaultNames.general)) : undefined,
+    organizationPolicy: organization && {
+      name: organization.name ?? `retention-kit-${cfg.environment ?? 'backup'}`,
+      targetIds: organization.target_ids,
+      regions: organization.regions,
+      categories: organization.categories,
+    },
   };
 }

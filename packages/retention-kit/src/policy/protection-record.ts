@@ -29,6 +29,18 @@ export interface ProtectedRecord {
   readonly continuousBackupDays?: number;
   /** The alarm that fires when this resource's recovery points are stale. */
   readonly staleAlarm?: string;
+  /** Who selects the resource: the app's own plan (by ARN) or the organization backup policy (by the category tag). */
+  readonly selectedBy?: 'plan' | 'organization-policy';
+  /** The backup account's air-gapped vault that copies also go to. */
+  readonly airGappedCopy?: string;
+  /** Backups go straight into the local air-gapped vault. */
+  readonly airGappedTarget?: boolean;
+  /** GuardDuty malware scan mode of new recovery points. */
+  readonly malwareScan?: string;
+  /** Recovery points are indexed for item-level search. */
+  readonly indexed?: boolean;
+  /** The storage tiers a recovery point passes through, and the day each starts. */
+  readonly tiers?: readonly StorageTier[];
   /** For a locked sensitive table: who may read items, who may scan, restore or export, who may start backups, who may change it. */
   readonly tableAccess?: {
     readonly appRoleArns: readonly string[];
@@ -43,9 +55,41 @@ export interface ProtectedRecord {
   };
 }
 
+/** One stretch of a recovery point's life: the tier it is in from `fromDay` on. */
+export interface StorageTier {
+  readonly tier: 'warm' | 'low-cost warm' | 'cold' | 'archive';
+  readonly fromDay: number;
+}
+
+/** What a category does with a recovery point of a type: warm, then the low-cost warm tier or cold storage (archive where opted in), until deletion. */
+export function recoveryPointTiers(
+  category: { retentionDays: number; coldStorageAfterDays?: number; tieringAfterDays?: number; archiveTier: boolean },
+  features: { coldStorage: boolean; warmTiering: boolean; archiveTier: boolean },
+): StorageTier[] {
+  const tiers: StorageTier[] = [{ tier: 'warm', fromDay: 0 }];
+  if (category.tieringAfterDays !== undefined && features.warmTiering) tiers.push({ tier: 'low-cost warm', fromDay: category.tieringAfterDays });
+  if (category.coldStorageAfterDays !== undefined && features.coldStorage) {
+    tiers.push({ tier: category.archiveTier && features.archiveTier ? 'archive' : 'cold', fromDay: category.coldStorageAfterDays });
+  }
+  return tiers;
+}
+
+/** Says a tier list as the report prints it: "warm 0-29 d, cold 30-2554 d". */
+export function describeTiers(tiers: readonly StorageTier[], retentionDays: number): string {
+  return tiers.map((t, i) => `${t.tier} ${t.fromDay}-${(tiers[i + 1]?.fromDay ?? retentionDays) - 1} d`).join(', ');
+}
+
 export interface ExcludedRecord {
   readonly status: 'excluded';
   readonly reason: string;
+}
+
+/** A tag-based selection of resources outside the app: shown in the report, which cannot list what it will match. */
+export interface TagSelectionRecord {
+  readonly category: string;
+  /** The conditions, as AWS Backup evaluates them (AND). */
+  readonly conditions: Record<string, { ConditionKey: string; ConditionValue: string }[]>;
+  readonly selectedBy: 'plan' | 'organization-policy';
 }
 
 /** A resource AWS Backup cannot back up (a Cognito user pool), kept by a scheduled export instead. */

@@ -459,3 +459,15 @@ export function alertKeyStatement(): PolicyStatementJson {
     Resource: '*',
   };
 }
+
+/**
+ * The access policy of the backup account's logically air-gapped vault: copies in only from the named
+ * source accounts inside the organization, and copies out only back to them or within the backup account.
+ * AWS itself refuses deletion before the vault's minimum retention, for everyone.
+ */
+export function airGappedVaultAccessStatements(props: { sourceAccountIds: readonly string[]; organizationId: string; backupAccountId: string }): PolicyStatementJson[] {
+  return [
+    ...destinationVaultCopyStatements(props),
+    ...copyTargetDenyStatements(destinationGeneralCopyTargets(props.sourceAccountIds, props.backupAccountId)),
+  ];
+}

@@ -1,4 +1,6 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { BackupMonitoring } from '../constructs/backup-monitoring';
 import { RetentionContext } from '../constructs/context';
@@ -7,7 +9,10 @@ import { SensitiveAuditTrail } from '../constructs/sensitive-audit-trail';
 import { statements } from '../constructs/statements';
 import { EncryptedBackupVault } from '../constructs/encrypted-backup-vault';
 import {
+  AirGappedVaultEncryption,
   BACKUP_ACCOUNT_CONTEXT_KEYS,
+  airGappedVaultAccessStatements,
+  policyDocument,
   type BackupAccountConfig,
   copyTargetDenyStatements,
   destinationSensitiveVaultStatements,
@@ -44,6 +49,10 @@ export class BackupAccountStack extends Stack {
   readonly monitoring: BackupMonitoring;
   /** CloudTrail coverage of the backup account's sensitive vault and key. */
   readonly auditTrail: SensitiveAuditTrail;
+  /** The logically air-gapped vault, when the configuration has one. */
+  readonly airGappedVault?: backup.CfnLogicallyAirGappedBackupVault;
+  /** The air-gapped vault's key, when the vault has a customer-managed key created here. */
+  readonly airGappedKey?: kms.Key;
 
   constructor(scope: Construct, id: string, props: BackupAccountStackProps = {}) {
     super(scope, id, props);
@@ -70,6 +79,30 @@ export class BackupAccountStack extends Stack {
       keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.sensitive), sensitiveKeyDenyStatement({ region: config.backupRegion })),
       vaultLock: config.vaultLock.sensitive,
     });
+
+    if (config.airGappedVault) {
+      const airGapped = config.airGappedVault;
+      if (airGapped.encryption === AirGappedVaultEncryption.CUSTOMER_MANAGED) {
+        this.airGappedKey = new kms.Key(this, 'AirGappedVaultKey', {
+          alias: `alias/${airGapped.vaultName.toLowerCase()}-key`,
+          description: `Encrypts copies in the logically air-gapped vault ${airGapped.vaultName}`,
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+        for (const statement of statements(...keyUse(config.sourceRoleNames.general))) this.airGappedKey.addToResourcePolicy(statement);
+      }
+      // The same admission as the general vault: only the named source accounts, inside the organization, copy in.
+      this.airGappedVault = new backup.CfnLogicallyAirGappedBackupVault(this, 'AirGappedVault', {
+        backupVaultName: airGapped.vaultName,
+        minRetentionDays: airGapped.minRetentionDays,
+        maxRetentionDays: airGapped.maxRetentionDays,
+        encryptionKeyArn: this.airGappedKey?.keyArn ?? airGapped.encryptionKeyArn,
+        mpaApprovalTeamArn: airGapped.mpaApprovalTeamArn,
+        accessPolicy: policyDocument(...airGappedVaultAccessStatements(config)),
+      });
+      this.airGappedVault.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      new CfnOutput(this, 'AirGappedVaultArn', { value: this.airGappedVault.attrBackupVaultArn, description: 'Logically air-gapped destination vault' });
+    }
 
     // The smaller monitoring of the backup account: failed jobs (restores from these vaults happen here),
     // vault notifications, failure-metric alarms and a dashboard; freshness is checked from the source accounts.
@@ -109,7 +142,11 @@ export class BackupAccountStack extends Stack {
 
 /** The context an environment app needs to copy into this backup account (the first app's role names; other apps name their own, listed here too). */
 export function environmentContextFor(config: BackupAccountConfig): Record<string, unknown> {
+  const airGapped = config.airGappedVault;
   return {
+    ...(airGapped
+      ? { destination_air_gapped_vault: { name: airGapped.vaultName, min_retention_days: airGapped.minRetentionDays, max_retention_days: airGapped.maxRetentionDays } }
+      : {}),
     backup_account_id: config.backupAccountId,
     backup_region: config.backupRegion,
     organization_id: config.organizationId,

@@ -1,11 +1,11 @@
 import { ArnFormat, Aspects, CfnOutput, Stack, type StackProps, Stage } from 'aws-cdk-lib';
-import type * as backup from 'aws-cdk-lib/aws-backup';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
 import { type IBackupInfrastructure, backupInfrastructureOf, registerBackupInfrastructure } from '../constructs/backup-infrastructure';
 import { BackupMonitoring } from '../constructs/backup-monitoring';
-import { GeneralBackupRole, SensitiveBackupRole } from '../constructs/backup-roles';
-import { AWS_BACKUP_QUOTAS, CategoryBackupPlan } from '../constructs/category-plans';
+import { GeneralBackupRole, MalwareScannerRole, SensitiveBackupRole } from '../constructs/backup-roles';
+import { AWS_BACKUP_QUOTAS, CategoryBackupPlan, CategoryBackupPlans } from '../constructs/category-plans';
 import { ComplianceEvidence } from '../constructs/compliance-evidence';
 import { RetentionContext } from '../constructs/context';
 import { statements } from '../constructs/statements';
@@ -82,6 +82,12 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
   readonly auditTrail: SensitiveAuditTrail;
   /** AWS Backup Audit Manager frameworks and report plans, unless turned off. */
   readonly compliance?: ComplianceEvidence;
+  /** The local logically air-gapped vault, when a category backs up into one (air_gapped_target). */
+  readonly localAirGappedVault?: backup.CfnLogicallyAirGappedBackupVault;
+  /** ARN of the local logically air-gapped vault. */
+  readonly localAirGappedVaultArn?: string;
+  /** The role GuardDuty Malware Protection reads recovery points with, when a category scans (malware_scan). */
+  readonly malwareScannerRole?: iam.IRole;
 
   constructor(scope: Construct, id: string, props: BackupInfrastructureStackProps = {}) {
     super(scope, id, props);
@@ -90,7 +96,11 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
 
     // Copy-target guard: each vault, and the role that copies out of it, may copy only to its categories' destinations.
     const targetsOf = (dedicated: boolean) => [
-      ...new Set(Object.values(this.policy.categories).flatMap((c) => (c.dedicatedVault === dedicated && c.copyDestination ? [c.copyDestination.vaultArn] : []))),
+      ...new Set(
+        Object.values(this.policy.categories).flatMap((c) =>
+          c.dedicatedVault === dedicated ? [c.copyDestination?.vaultArn, c.airGappedCopy?.vaultArn].filter((arn): arn is string => arn !== undefined) : [],
+        ),
+      ),
     ];
     const generalTargets = targetsOf(false);
     const sensitiveTargets = targetsOf(true);
@@ -129,6 +139,25 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
     // The vault's DENY names the role as the one principal that may copy out, for the plan's copy action.
     for (const statement of localSensitiveVaultStatements({ copyRoleArn: this.sensitiveRole.roleArn, copyTargets: sensitiveTargets })) {
       this.sensitiveVault.vault.addToAccessPolicy(iam.PolicyStatement.fromJson(statement));
+    }
+
+    const categories = Object.values(this.policy.categories);
+    const airGappedTargets = categories.filter((c) => c.airGappedTarget);
+    if (this.policy.localAirGappedVaultName && airGappedTargets.length > 0) {
+      const days = airGappedTargets.map((c) => c.retentionDays);
+      // The vault refuses recovery points whose retention lies outside its range: the range of the categories that use it.
+      this.localAirGappedVault = new backup.CfnLogicallyAirGappedBackupVault(this, 'LocalAirGappedVault', {
+        backupVaultName: this.policy.localAirGappedVaultName,
+        minRetentionDays: Math.min(...days),
+        maxRetentionDays: Math.max(...days),
+        encryptionKeyArn: this.generalVault.key.keyArn,
+      });
+      this.localAirGappedVaultArn = this.localAirGappedVault.attrBackupVaultArn;
+    }
+    if (categories.some((c) => c.malwareScan)) {
+      const scanner = new MalwareScannerRole(this, 'MalwareScanner', { account: this.account });
+      this.malwareScannerRole = scanner.role;
+      scanner.allowBackupRoleToStartScans(this.generalRole);
     }
 
     this.auditTrail = new SensitiveAuditTrail(this, 'AuditTrail', { organizationTrailArn: this.policy.organizationTrailArn });
@@ -170,6 +199,11 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
     new CfnOutput(this, 'SSNBackupVaultArn', { value: this.sensitiveVault.vault.backupVaultArn });
     new CfnOutput(this, 'BackupEncryptionKeyArn', { value: this.generalVault.key.keyArn });
     new CfnOutput(this, 'SSNBackupEncryptionKeyArn', { value: this.sensitiveVault.key.keyArn });
+
+    // Resources outside the app, selected by their tags (AND), in this stack's plan of the category.
+    for (const category of categories.filter((c) => c.tagSelection && !c.organizationManaged)) {
+      CategoryBackupPlans.of(this, this).planFor(category).addTagSelection(category.tagSelection!);
+    }
 
     registerBackupInfrastructure(this);
     // Every stateful resource of the Stage is checked, whichever stack holds it.
