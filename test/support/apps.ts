@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
+import { createDocumentArchiveApp } from '../../apps/document-archive/app';
 import { createReferenceApp } from '../../apps/reference/app';
 import { cdkJsonContext } from '../../packages/retention-kit-cli/src/runtime/cdk-json';
 import type { CfnTemplate, Deployment } from './cfn';
@@ -38,4 +39,14 @@ export function synthError(app: App): string {
     return (e as Error).message;
   }
   throw new Error('expected synth to fail');
+}
+
+export const DOCUMENT_ARCHIVE_CONTEXT = cdkJsonContext(join(__dirname, '../../apps/document-archive'));
+
+/** The document archive example app (AWS Backup's newer protections) with its context (plus overrides). */
+export function documentArchiveApp(context: Record<string, unknown> = {}): App {
+  return createDocumentArchiveApp({
+    context: { ...DOCUMENT_ARCHIVE_CONTEXT, 'aws:cdk:enable-path-metadata': true, ...context },
+    outdir: tempDir('archive'),
+  });
 }

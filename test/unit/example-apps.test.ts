@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../apps/backup-account/app';
+import { createDocumentArchiveApp } from '../../apps/document-archive/app';
 import { createPostgresServiceApp } from '../../apps/postgres-service/app';
 import { createReferenceApp } from '../../apps/reference/app';
 import { cdkJsonContext } from '../../packages/retention-kit-cli/src/runtime/cdk-json';
@@ -15,6 +16,8 @@ const NAME_PROPERTIES: Record<string, { property: string[]; scope: 'account' | '
   'AWS::IAM::ManagedPolicy': { property: ['ManagedPolicyName'], scope: 'account' },
   'AWS::S3::Bucket': { property: ['BucketName'], scope: 'global' },
   'AWS::Backup::BackupVault': { property: ['BackupVaultName'], scope: 'region' },
+  'AWS::Backup::LogicallyAirGappedBackupVault': { property: ['BackupVaultName'], scope: 'region' },
+  'AWS::Backup::TieringConfiguration': { property: ['TieringConfigurationName'], scope: 'region' },
   'AWS::Backup::BackupPlan': { property: ['BackupPlan', 'BackupPlanName'], scope: 'region' },
   'AWS::Backup::RestoreTestingPlan': { property: ['RestoreTestingPlanName'], scope: 'region' },
   'AWS::Backup::ReportPlan': { property: ['ReportPlanName'], scope: 'region' },
@@ -62,19 +65,20 @@ describe('the example apps deploy side by side', () => {
     stacks = [
       ...stacksOf('reference', createReferenceApp({ context: cdkJsonContext(join(__dirname, '../../apps/reference')), outdir: tempDir('examples-reference') })),
       ...stacksOf('postgres-service', createPostgresServiceApp({ context: cdkJsonContext(join(__dirname, '../../apps/postgres-service')), outdir: tempDir('examples-postgres') })),
+      ...stacksOf('document-archive', createDocumentArchiveApp({ context: cdkJsonContext(join(__dirname, '../../apps/document-archive')), outdir: tempDir('examples-archive') })),
       ...stacksOf('backup-account', createBackupAccountApp({ context: backupContext, outdir: tempDir('examples-backup') })),
     ];
     backupAccountVaults = stacks
       .filter((s) => s.app === 'backup-account')
       .flatMap((s) =>
         Object.values(s.template.Resources)
-          .filter((r) => r.Type === 'AWS::Backup::BackupVault')
+          .filter((r) => r.Type === 'AWS::Backup::BackupVault' || r.Type === 'AWS::Backup::LogicallyAirGappedBackupVault')
           .map((r) => `arn:aws:backup:${s.region}:${s.account}:backup-vault:${r.Properties!.BackupVaultName as string}`),
       );
   });
 
   it('copies, in every environment app, only to vaults the backup account app creates', () => {
-    expect(backupAccountVaults).toHaveLength(2);
+    expect(backupAccountVaults).toHaveLength(3);
     const destinations = stacks.flatMap((s) => {
       const d: Deployment = { account: s.account, region: s.region, templates: { [s.stack]: s.template } };
       return Object.values(s.template.Resources)
@@ -83,7 +87,7 @@ describe('the example apps deploy side by side', () => {
         .flatMap((rule) => rule.CopyActions ?? [])
         .map((copy) => ({ app: s.app, destination: String(resolve(d, copy.DestinationBackupVaultArn)) }));
     });
-    expect(new Set(destinations.map((d) => d.app))).toEqual(new Set(['reference', 'postgres-service']));
+    expect(new Set(destinations.map((d) => d.app))).toEqual(new Set(['reference', 'postgres-service', 'document-archive']));
     expect(destinations.filter((d) => !backupAccountVaults.includes(d.destination))).toEqual([]);
   });
 

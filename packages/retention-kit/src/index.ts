@@ -3,6 +3,7 @@
 // model (validation, statements, ARNs) is `retention-kit/policy`, for TypeScript and JavaScript.
 export { BackupInfrastructureStack, type BackupInfrastructureStackProps } from './stacks/backup-infrastructure-stack';
 export { BackupAccountStack, type BackupAccountStackProps } from './stacks/backup-account-stack';
+export { OrganizationBackupPolicyStack, type OrganizationBackupPolicyStackProps } from './stacks/organization-backup-policy-stack';
 export { type IBackupInfrastructure } from './constructs/backup-infrastructure';
 export { Retention } from './constructs/retention';
 export { RetentionContext } from './constructs/context';

@@ -19,3 +19,4 @@ export * from './cognito-export';
 export * from './restore-testing';
 export * from './recovery';
 export * from './handler-contracts';
+export * from './organization-policy';

@@ -1,0 +1,4 @@
+import { runApp } from 'retention-kit-cli';
+import { createDocumentArchiveApp } from './app';
+
+runApp(() => createDocumentArchiveApp().synth());
