@@ -342,3 +342,22 @@ describe('a bucket protected with the new settings on its own', () => {
     expect(synthError(app)).toContain('AWS Backup indexes one resource type per rule, but it selects EBS and S3: put each type in its own category');
   });
 });
+
+describe('malware scan results reach the alert topic and the dashboard', () => {
+  it('routes found malware and incomplete scans to the alert topic, logs every finished scan, and lists them on the dashboard', () => {
+    const d = synthesize(documentArchiveApp());
+    const rules = resourcesOf(d, 'ArchiveBackupInfrastructure', 'AWS::Events::Rule');
+    const byId = (prefix: string) => rules.find(([id]) => id.startsWith(prefix))![1].Properties;
+    const topics = resourcesOf(d, 'ArchiveBackupInfrastructure', 'AWS::SNS::Topic').map(([id]) => id);
+    const alertTopic = topics.find((id) => id.startsWith('MonitoringAlerts'))!;
+    for (const id of ['MonitoringMalwareFound', 'MonitoringMalwareScanIncomplete']) {
+      const rule = byId(id);
+      expect(rule.EventPattern['detail-type']).toEqual(['Scan Job State Change']);
+      expect(rule.Targets[0].Arn).toEqual({ Ref: alertTopic });
+    }
+    const log = byId('MonitoringScanResultsToLog');
+    expect(log.EventPattern.detail.state).toEqual(['COMPLETED', 'FAILED', 'COMPLETED_WITH_ISSUES', 'CANCELED']);
+    const [[, dashboard]] = resourcesOf(d, 'ArchiveBackupInfrastructure', 'AWS::CloudWatch::Dashboard');
+    expect(JSON.stringify(dashboard.Properties.DashboardBody)).toContain('Malware scans of recovery points');
+  });
+});

@@ -58,3 +58,38 @@ describe('AWS Backup job alert rules against the documented sample events', () =
     expect(split.filter((r) => matchesPattern(r.pattern, copy)).map((r) => r.id)).toEqual(['SensitiveCopyJobFailed']);
   });
 });
+
+describe('malware scan rules against AWS Backup\'s documented sample scan job events', () => {
+  const rules = jobAlertRules({ sensitiveVaultNames: [], sensitiveVaultArns: [], separateSensitive: false, malwareScanning: true });
+  const matching = (event: unknown) => rules.filter((r) => matchesPattern(r.pattern, event)).map((r) => r.id);
+
+  it.each([
+    ['scan-job-completed-threats-found', ['MalwareFound']],
+    ['scan-job-completed-with-issues', ['MalwareScanIncomplete']],
+    ['scan-job-failed', ['MalwareScanIncomplete']],
+    ['scan-job-canceled', ['MalwareScanIncomplete']],
+    ['scan-job-running', []],
+  ])('%s raises %j', (name, expected) => {
+    expect(matching(fixture(name))).toEqual(expected);
+  });
+
+  it('a scan that completed clean raises nothing', () => {
+    const clean = fixture('scan-job-completed-threats-found');
+    clean.detail.scanResult.scanResultStatus = 'NO_THREATS_FOUND';
+    expect(matching(clean)).toEqual([]);
+  });
+
+  it('says which recovery point holds malware and not to restore it', () => {
+    const rule = rules.find((r) => r.id === 'MalwareFound')!;
+    expect(renderAlert(rule, fixture('scan-job-completed-threats-found'))).toBe(
+      'MALWARE FOUND: GuardDuty found threats in recovery point arn:aws:backup:us-west-2:1112233445566:recovery-point:abcd1234-5678-abcd-9012-abcdef123456 ' +
+        'of EC2 arn:aws:ec2:us-west-2:1112233445566:instance/i-0515aee7de03f58e1 (vault 9ab3e749-82c6-4342-9320-5edbf4918b86, account 1112233445566, us-west-2), ' +
+        'scan job 4d5fc12e-7e33-4336-a981-bbe43c300298. Do not restore it; restore from an earlier recovery point that scanned clean. ' +
+        'The findings are in GuardDuty: https://us-west-2.console.aws.amazon.com/guardduty/home?region=us-west-2#/malware-scan',
+    );
+  });
+
+  it('adds no scan rules when no category scans', () => {
+    expect(jobAlertRules({ sensitiveVaultNames: [], sensitiveVaultArns: [], separateSensitive: false }).map((r) => r.id)).not.toContain('MalwareFound');
+  });
+});

@@ -7,10 +7,12 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
+  SCAN_RESULT_PATTERN,
   FRESHNESS_CHECK_ENVIRONMENT,
   FRESHNESS_METRICS,
   type JobAlertRule,
@@ -67,6 +69,12 @@ export interface SensitiveAuditTargets {
   readonly keyArns: string[];
 }
 
+/** An EventBridge pattern as the policy model writes it (`detail-type`), as aws-cdk-lib takes it (`detailType`). */
+function eventPatternOf(pattern: Record<string, unknown>): events.EventPattern {
+  const { 'detail-type': detailType, ...rest } = pattern as { 'detail-type'?: string[] } & Record<string, unknown>;
+  return { ...rest, detailType } as events.EventPattern;
+}
+
 /** Properties of the backup monitoring. */
 export interface BackupMonitoringProps {
   /** The vaults whose notifications and job failures are watched. */
@@ -89,6 +97,11 @@ export interface BackupMonitoringProps {
    * @default the stack name
    */
   readonly alarmNamePrefix?: string;
+  /**
+   * Alert on GuardDuty malware scans of recovery points (threats found, scans incomplete), and list every finished scan on the dashboard.
+   * @default false
+   */
+  readonly malwareScanning?: boolean;
   /**
    * The sensitive vaults and keys whose every touch (policy changes, restores, refused decrypts)
    * alerts on the sensitive topic, from CloudTrail's API-call events.
@@ -118,6 +131,8 @@ export class BackupMonitoring extends Construct {
   readonly freshnessFunction?: lambda.Function;
   /** The backup dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
+  /** The log of finished malware scans, when scanning is on. */
+  readonly scanResults?: logs.ILogGroup;
   private readonly staleAlarmNames = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: BackupMonitoringProps) {
@@ -138,6 +153,7 @@ export class BackupMonitoring extends Construct {
       sensitiveVaultNames: sensitiveVaults.map((v) => v.vault.backupVaultName),
       sensitiveVaultArns: sensitiveVaults.map((v) => v.vault.backupVaultArn),
       separateSensitive: this.sensitiveTopic !== undefined,
+      malwareScanning: props.malwareScanning,
     })) {
       this.rules.push(this.jobRule(rule, rule.sensitive && this.sensitiveTopic ? this.sensitiveTopic : this.topic));
     }
@@ -163,6 +179,27 @@ export class BackupMonitoring extends Construct {
     for (const { vault, sensitive } of props.vaults) {
       const cfn = vault.node.defaultChild as backup.CfnBackupVault;
       cfn.notifications = { snsTopicArn: (sensitive && this.sensitiveTopic ? this.sensitiveTopic : this.topic).topicArn, backupVaultEvents: VAULT_NOTIFICATION_EVENTS };
+    }
+
+    if (props.malwareScanning) {
+      // Every finished scan, kept for the dashboard's list of recent results (alerts go through the rules above).
+      this.scanResults = operationalLogGroup(this, 'ScanResults', 'Scan job events: recovery point ARNs, states and results, no data');
+      const logArn = this.scanResults.logGroupArn;
+      // The log group's own resource policy lets EventBridge write to it (aws-cdk-lib's target would add a custom resource for that).
+      new logs.ResourcePolicy(this, 'ScanResultsPolicy', {
+        policyStatements: [
+          new iam.PolicyStatement({
+            principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [`${logArn}`],
+          }),
+        ],
+      });
+      new events.Rule(this, 'ScanResultsToLog', {
+        description: 'Every finished malware scan of a recovery point, for the dashboard',
+        eventPattern: eventPatternOf(SCAN_RESULT_PATTERN),
+        targets: [{ bind: () => ({ arn: logArn }) }],
+      });
     }
 
     if (props.freshness && Object.keys(props.freshness).length > 0) {
@@ -342,6 +379,16 @@ export class BackupMonitoring extends Construct {
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Backup alarms', alarms: this.alarms, width: 12 }),
     );
+    if (this.scanResults) {
+      dashboard.addWidgets(
+        new cloudwatch.LogQueryWidget({
+          title: 'Malware scans of recovery points (latest 50)',
+          logGroupNames: [this.scanResults.logGroupName],
+          queryLines: ['fields @timestamp, detail.resourceArn, detail.state, detail.scanResult.scanResultStatus, detail.recoveryPointArn', 'sort @timestamp desc', 'limit 50'],
+          width: 24,
+        }),
+      );
+    }
     return dashboard;
   }
 }

@@ -35,7 +35,19 @@ export interface JobAlertRuleProps {
   readonly sensitiveVaultArns: readonly string[];
   /** Make separate rules for the sensitive vaults. */
   readonly separateSensitive: boolean;
+  /** Add the rules of GuardDuty malware scans of recovery points (a category has malware_scan). */
+  readonly malwareScanning?: boolean;
 }
+
+/** Scan job states after which a scan did not look at everything. */
+export const SCAN_INCOMPLETE_STATES = ['FAILED', 'COMPLETED_WITH_ISSUES', 'CANCELED'];
+
+/** The scan events the dashboard lists: every scan that ended. */
+export const SCAN_RESULT_PATTERN: EventPattern = {
+  source: ['aws.backup'],
+  'detail-type': ['Scan Job State Change'],
+  detail: { state: ['COMPLETED', ...SCAN_INCOMPLETE_STATES] },
+};
 
 /** The rules for failed, aborted, expired and partial backup, copy and restore jobs. */
 export function jobAlertRules(props: JobAlertRuleProps): JobAlertRule[] {
@@ -107,6 +119,39 @@ export function jobAlertRules(props: JobAlertRuleProps): JobAlertRule[] {
       sensitive: false,
     },
   ];
+  if (props.malwareScanning) {
+    const scanFields = {
+      job: '$.detail.scanJobId',
+      state: '$.detail.state',
+      type: '$.detail.resourceType',
+      resource: '$.detail.resourceArn',
+      recoveryPoint: '$.detail.recoveryPointArn',
+      vault: '$.detail.backupVaultName',
+      account: '$.account',
+      region: '$.region',
+    };
+    rules.push(
+      {
+        id: 'MalwareFound',
+        description: 'GuardDuty found malware in a recovery point',
+        pattern: { source: ['aws.backup'], 'detail-type': ['Scan Job State Change'], detail: { scanResult: { scanResultStatus: ['THREATS_FOUND'] } } },
+        message:
+          'MALWARE FOUND: GuardDuty found threats in recovery point <recoveryPoint> of <type> <resource> (vault <vault>, account <account>, <region>), scan job <job>. ' +
+          'Do not restore it; restore from an earlier recovery point that scanned clean. The findings are in GuardDuty: https://<region>.console.aws.amazon.com/guardduty/home?region=<region>#/malware-scan',
+        fields: scanFields,
+        sensitive: false,
+      },
+      {
+        id: 'MalwareScanIncomplete',
+        description: 'A malware scan of a recovery point failed, was canceled, or skipped part of it',
+        pattern: { source: ['aws.backup'], 'detail-type': ['Scan Job State Change'], detail: { state: SCAN_INCOMPLETE_STATES } },
+        message:
+          'A malware scan of recovery point <recoveryPoint> of <type> <resource> ended <state> (scan job <job>, account <account>, <region>): the recovery point is not known to be clean. The reason is on the scan job in AWS Backup and in GuardDuty.',
+        fields: scanFields,
+        sensitive: false,
+      },
+    );
+  }
   if (split) {
     rules.push(
       {

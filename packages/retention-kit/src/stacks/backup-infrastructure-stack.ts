@@ -174,6 +174,7 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
           { vault: this.sensitiveVault.vault, sensitive: true },
         ],
         settings: this.policy.monitoring,
+        malwareScanning: categories.some((c) => c.malwareScan !== undefined),
         freshness: Object.fromEntries(
           Object.values(this.policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined, enhancedMonitoring: c.enhancedMonitoring }]),
         ),
