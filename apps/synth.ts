@@ -1,5 +1,5 @@
 /**
- * `npm start`: synthesizes the three reference apps offline, with the example context of their
+ * `npm start`: synthesizes the four example apps offline, with the example context of their
  * cdk.json (no AWS account or credentials), and prints each one's protection report.
  */
 import { readFileSync } from 'node:fs';
@@ -7,12 +7,14 @@ import { join, resolve } from 'node:path';
 import type { BackupAccountStack } from 'retention-kit';
 import { cdkJsonContext, formatTable, protectionReport, runApp, writeJsonReport } from 'retention-kit-cli';
 import { createBackupAccountApp } from './backup-account/app';
+import { createDocumentArchiveApp } from './document-archive/app';
 import { createPostgresServiceApp } from './postgres-service/app';
 import { createReferenceApp } from './reference/app';
 
 const REFERENCE_APP_DIR = resolve(__dirname, 'reference');
 const BACKUP_ACCOUNT_APP_DIR = resolve(__dirname, 'backup-account');
 const POSTGRES_APP_DIR = resolve(__dirname, 'postgres-service');
+const DOCUMENT_ARCHIVE_APP_DIR = resolve(__dirname, 'document-archive');
 
 // Path metadata is what `cdk synth` adds by default; the report names resources by it.
 const offline = (dir: string) => ({ ...cdkJsonContext(dir), 'aws:cdk:enable-path-metadata': true });
@@ -27,6 +29,11 @@ export function synthPostgresServiceApp(outdir: string): string {
   return createPostgresServiceApp({ context: offline(POSTGRES_APP_DIR), outdir }).synth().directory;
 }
 
+/** Synthesizes the document archive app (AWS Backup's newer protections) offline, with the example context in its cdk.json. */
+export function synthDocumentArchiveApp(outdir: string): string {
+  return createDocumentArchiveApp({ context: offline(DOCUMENT_ARCHIVE_APP_DIR), outdir }).synth().directory;
+}
+
 /** Synthesizes the backup account app offline, with its cdk.context.example.json, and describes what it deploys. */
 export function synthBackupAccountApp(outdir: string): { directory: string; summary: string } {
   const example = JSON.parse(readFileSync(join(BACKUP_ACCOUNT_APP_DIR, 'cdk.context.example.json'), 'utf8')) as Record<string, unknown>;
@@ -37,11 +44,14 @@ export function synthBackupAccountApp(outdir: string): { directory: string; summ
     `Backup account app synthesized to ${directory}: account ${config.backupAccountId}, ${config.backupRegion}`,
     `  vaults ${config.vaultNames.general} (key ${config.keyAliases.general}) and ${config.vaultNames.sensitive} (key ${config.keyAliases.sensitive}, break-glass DENY)`,
     `  copies accepted from ${config.sourceAccountIds.join(', ')} in organization ${config.organizationId}`,
+    ...(config.airGappedVault
+      ? [`  logically air-gapped vault ${config.airGappedVault.vaultName} (${config.airGappedVault.minRetentionDays}-${config.airGappedVault.maxRetentionDays} days, ${config.airGappedVault.encryption} key)`]
+      : []),
   ].join('\n');
   return { directory, summary };
 }
 
-/** Synthesizes the three apps under `outdir` and prints what each one keeps. */
+/** Synthesizes the four apps under `outdir` and prints what each one keeps. */
 export function synthesizeReferenceApps(outdir: string): void {
   const assembly = synthReferenceApp(outdir);
   const report = protectionReport(assembly);
@@ -53,6 +63,10 @@ export function synthesizeReferenceApps(outdir: string): void {
   const postgresReport = protectionReport(postgres);
   process.stdout.write(`\nPostgreSQL service app synthesized to ${postgres}\n\n${formatTable(postgresReport)}\n`);
   writeJsonReport(postgresReport, join(outdir, 'postgres-service', 'protection-report.json'));
+  const archive = synthDocumentArchiveApp(join(outdir, 'document-archive'));
+  const archiveReport = protectionReport(archive);
+  process.stdout.write(`\nDocument archive app synthesized to ${archive}\n\n${formatTable(archiveReport)}\n`);
+  writeJsonReport(archiveReport, join(outdir, 'document-archive', 'protection-report.json'));
   process.stdout.write(`\n${synthBackupAccountApp(join(outdir, 'backup-account')).summary}\n`);
 }
 

@@ -4,7 +4,7 @@
  * plan whose rule keeps recovery points as long as its category says, and copies them to another
  * account when the category requires it.
  */
-import { PROTECTION_METADATA_KEY, type ProtectionRecord } from 'retention-kit/policy';
+import { CATEGORY_TAG, EXCLUDE_TAG, PROTECTION_METADATA_KEY, type ProtectionRecord } from 'retention-kit/policy';
 import { type ProtectionReport, type ReportRow, assemblyTemplates } from './protection-report';
 
 export interface CheckProblem {
@@ -41,9 +41,48 @@ function planOf(resources: Record<string, Resource>, selection: Resource): Resou
   return id ? resources[id] : undefined;
 }
 
-function rowProblems(row: ReportRow, record: ProtectionRecord | undefined, resources: Record<string, Resource>, stackAccount: string | undefined): string[] {
+/** What the assembly's organization backup policies keep, by category tag value: the longest deletion age of each. */
+type OrganizationKeeps = Map<string, number>;
+
+function organizationKeeps(assemblyDir: string): OrganizationKeeps {
+  const keeps: OrganizationKeeps = new Map();
+  for (const { template } of assemblyTemplates(assemblyDir)) {
+    for (const resource of Object.values(template.Resources ?? {})) {
+      const props = resource.Properties as { Type?: string; Content?: { plans?: Record<string, any> } } | undefined;
+      if (resource.Type !== 'AWS::Organizations::Policy' || props?.Type !== 'BACKUP_POLICY') continue;
+      for (const plan of Object.values(props.Content?.plans ?? {})) {
+        const days = Math.max(...Object.values(plan.rules ?? {}).map((rule: any) => Number(rule.lifecycle?.delete_after_days?.['@@assign'] ?? Infinity)));
+        for (const selection of Object.values(plan.selections?.tags ?? {}) as any[]) {
+          if (selection.tag_key?.['@@assign'] !== CATEGORY_TAG) continue;
+          for (const value of selection.tag_value?.['@@assign'] ?? []) keeps.set(value, Math.max(keeps.get(value) ?? 0, days));
+        }
+      }
+    }
+  }
+  return keeps;
+}
+
+const tagsOf = (resource: Resource | undefined): { Key: string; Value: string }[] => {
+  const tags = (resource?.Properties as { Tags?: unknown } | undefined)?.Tags;
+  if (Array.isArray(tags)) return tags as { Key: string; Value: string }[];
+  // Some types (Cognito user pools) take tags as a map.
+  const map = (resource?.Properties as { UserPoolTags?: Record<string, string> } | undefined)?.UserPoolTags;
+  return map ? Object.entries(map).map(([Key, Value]) => ({ Key, Value })) : [];
+};
+
+function rowProblems(
+  row: ReportRow,
+  record: ProtectionRecord | undefined,
+  resources: Record<string, Resource>,
+  stackAccount: string | undefined,
+  organization: OrganizationKeeps,
+): string[] {
   if (row.status === 'unprotected') return ['neither protected nor excluded'];
-  if (row.status === 'excluded') return row.reason && row.reason.trim().length > 0 ? [] : ['excluded without a reason'];
+  if (row.status === 'excluded') {
+    if (!row.reason || row.reason.trim().length === 0) return ['excluded without a reason'];
+    const tagged = tagsOf(resources[row.logicalId]).some((t) => t.Key === EXCLUDE_TAG);
+    return tagged ? [] : [`excluded, but without the ${EXCLUDE_TAG} tag: a tag-based selection or an organization backup policy could still back it up`];
+  }
   if (record?.status === 'exported') {
     const bucket = Object.values(resources).find((r) => (r.Metadata?.['aws:cdk:path'] as string | undefined)?.replace(/\/Resource$/, '') === record.exportBucket);
     const bucketRecord = bucket?.Metadata?.[PROTECTION_METADATA_KEY] as ProtectionRecord | undefined;
@@ -52,6 +91,11 @@ function rowProblems(row: ReportRow, record: ProtectionRecord | undefined, resou
     return [];
   }
   if (!record || record.status !== 'protected') return [];
+  if (record.selectedBy === 'organization-policy') {
+    const keeps = organization.get(record.category);
+    if (keeps === undefined) return [`its category ${record.category} is left to an organization backup policy, and no BACKUP_POLICY in this assembly selects the tag ${CATEGORY_TAG}=${record.category}`];
+    return keeps >= record.retentionDays ? [] : [`the organization backup policy keeps ${record.category} ${keeps} days, less than the ${record.retentionDays} its category requires`];
+  }
   const problems: string[] = [];
   if (record.scheduleIntervalHours > record.rpoHours) {
     problems.push(`scheduled ${record.scheduleIntervalHours} hours apart at worst, over its category's RPO of ${record.rpoHours} hours`);
@@ -74,11 +118,12 @@ function rowProblems(row: ReportRow, record: ProtectionRecord | undefined, resou
 
 export function checkAssembly(assemblyDir: string, report: ProtectionReport): CheckProblem[] {
   const problems: CheckProblem[] = [];
+  const organization = organizationKeeps(assemblyDir);
   for (const { stack, template, account } of assemblyTemplates(assemblyDir)) {
     const resources = (template.Resources ?? {}) as Record<string, Resource>;
     for (const row of report.rows.filter((r) => r.stack === stack)) {
       const record = resources[row.logicalId]?.Metadata?.[PROTECTION_METADATA_KEY] as ProtectionRecord | undefined;
-      for (const problem of rowProblems(row, record, resources, account)) problems.push({ path: row.path, problem });
+      for (const problem of rowProblems(row, record, resources, account, organization)) problems.push({ path: row.path, problem });
     }
   }
   return problems;

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { parseBackupVaultArn } from 'retention-kit/policy';
+import { describeTiers, parseBackupVaultArn } from 'retention-kit/policy';
 import type { ProtectionReport, ReportRow } from './protection-report';
 
 const HEADERS = ['Resource', 'Type', 'Status', 'Category / exclusion reason', 'Schedule (UTC)', 'RPO', 'Keep', 'Cold', 'Local vault', 'Copy to (account, Region)', 'Point in time', 'Stale alarm'];
@@ -36,6 +36,26 @@ function cells(row: ReportRow): string[] {
   ];
 }
 
+const PROTECTION_HEADERS = ['Resource', 'Selected by', 'Storage tiers (days after creation)', 'Air-gapped', 'Malware scan', 'Item search'];
+const TAG_HEADERS = ['Stack', 'Category', 'Selected by', 'Tag conditions (AND)'];
+
+/** Tiers, who selects it, and the newer protections, for every protected resource. */
+function protectionCells(report: ProtectionReport): string[][] {
+  return report.rows
+    .filter((row) => row.status === 'protected')
+    .map((row) => [
+      row.path,
+      row.selectedBy === 'organization-policy' ? 'organization policy (tag)' : 'app plan (ARN)',
+      row.tiers && row.retentionDays !== undefined ? describeTiers(row.tiers, row.retentionDays) : '-',
+      [row.airGappedTarget ? 'backed up into the local air-gapped vault' : '', row.airGappedCopy ? `copy to ${copyTarget(row.airGappedCopy)}` : ''].filter(Boolean).join('; ') || '-',
+      row.malwareScan ? row.malwareScan.toLowerCase().replace('_', ' ') : '-',
+      row.indexed ? 'indexed' : '-',
+    ]);
+}
+
+const tagCells = (report: ProtectionReport): string[][] =>
+  report.tagSelections.map((t) => [t.stack, t.category, t.selectedBy === 'organization-policy' ? 'organization policy' : 'app plan', t.conditions]);
+
 function summaryLine(report: ProtectionReport): string {
   const { protected: kept, exported, excluded, unprotected } = report.summary;
   return `${report.rows.length} stateful resources: ${kept} protected, ${exported > 0 ? `${exported} exported (no AWS Backup support; their export bucket is protected), ` : ''}${excluded} excluded with a reason, ${unprotected} unprotected`;
@@ -71,7 +91,18 @@ export function formatTable(report: ProtectionReport): string {
   });
   for (const row of report.rows) table.push(cells(row));
   const access = accessTables(report);
-  return `${table.toString()}\n${summaryLine(report)}${access ? `\n\nWho may copy, restore, scan and decrypt:\n${access}` : ''}`;
+  const extra = (title: string, head: string[], rows: string[][], colWidths: number[]) => {
+    if (rows.length === 0) return '';
+    const t = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true, colWidths });
+    for (const row of rows) t.push(row);
+    return `\n\n${title}:\n${t.toString()}`;
+  };
+  return (
+    `${table.toString()}\n${summaryLine(report)}` +
+    extra('Storage tiers, selection and newer protections', PROTECTION_HEADERS, protectionCells(report), [34, 16, 40, 34, 14, 10]) +
+    extra('Selected by tag', TAG_HEADERS, tagCells(report), [30, 22, 22, 60]) +
+    `${access ? `\n\nWho may copy, restore, scan and decrypt:\n${access}` : ''}`
+  );
 }
 
 export function formatMarkdown(report: ProtectionReport): string {
@@ -81,7 +112,15 @@ export function formatMarkdown(report: ProtectionReport): string {
   const { vaults, tables } = accessCells(report);
   const section = (head: string[], rows: string[][]) =>
     rows.length ? ['', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)] : [];
-  return [...lines, '', summaryLine(report), ...section(VAULT_HEADERS, vaults), ...section(TABLE_HEADERS, tables)].join('\n');
+  return [
+    ...lines,
+    '',
+    summaryLine(report),
+    ...section(PROTECTION_HEADERS, protectionCells(report)),
+    ...section(TAG_HEADERS, tagCells(report)),
+    ...section(VAULT_HEADERS, vaults),
+    ...section(TABLE_HEADERS, tables),
+  ].join('\n');
 }
 
 export function formatJson(report: ProtectionReport): string {

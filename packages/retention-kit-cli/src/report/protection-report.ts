@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TableAccessRow, type VaultAccessRow, accessRows } from './access';
-import { PROTECTION_METADATA_KEY, type ProtectionRecord, STATEFUL_RESOURCE_TYPES, isStatefulResource } from 'retention-kit/policy';
+import { PROTECTION_METADATA_KEY, type ProtectionRecord, STATEFUL_RESOURCE_TYPES, type StorageTier, isStatefulResource } from 'retention-kit/policy';
 
 export type ProtectionStatus = 'protected' | 'exported' | 'excluded' | 'unprotected';
 
@@ -35,6 +35,23 @@ export interface ReportRow {
   readonly exportBucket?: string;
   /** For an exported resource: the alarm that fires when its export fails. */
   readonly failureAlarm?: string;
+  /** Who selects it: the app's own plan by ARN, or the organization backup policy by its category tag. */
+  readonly selectedBy?: 'plan' | 'organization-policy';
+  /** The storage tiers its recovery points pass through, and the day each starts. */
+  readonly tiers?: readonly StorageTier[];
+  readonly airGappedCopy?: string;
+  readonly airGappedTarget?: boolean;
+  readonly malwareScan?: string;
+  readonly indexed?: boolean;
+}
+
+/** A selection by tag: resources outside the app (tag conditions) or in every member account (an organization backup policy). */
+export interface TagSelectionRow {
+  readonly stack: string;
+  readonly category: string;
+  readonly selectedBy: 'plan' | 'organization-policy';
+  /** The conditions in words: "team = archive AND backup like daily* AND not tagged retention-kit:exclude". */
+  readonly conditions: string;
 }
 
 export interface ProtectionReport {
@@ -43,6 +60,38 @@ export interface ProtectionReport {
   readonly summary: Readonly<Record<ProtectionStatus, number>>;
   /** Who may copy, restore, scan and decrypt: per backup vault and per locked sensitive table. */
   readonly access: { readonly vaults: readonly VaultAccessRow[]; readonly sensitiveTables: readonly TableAccessRow[] };
+  /** What is selected by tag rather than by ARN. */
+  readonly tagSelections: readonly TagSelectionRow[];
+}
+
+const OPERATOR_WORDS: Record<string, string> = { StringEquals: '=', StringLike: 'like', StringNotEquals: '!=', StringNotLike: 'not like' };
+
+/** The tag selections of one template: AWS Backup selections with Conditions, and backup policies' tag selections. */
+export function tagSelectionRows(stack: string, template: Template): TagSelectionRow[] {
+  const resources = template.Resources ?? {};
+  const rows: TagSelectionRow[] = [];
+  for (const resource of Object.values(resources)) {
+    const props = resource.Properties as Record<string, any> | undefined;
+    if (resource.Type === 'AWS::Backup::BackupSelection' && props?.BackupSelection?.Conditions) {
+      const planId = props.BackupPlanId?.['Fn::GetAtt']?.[0] as string | undefined;
+      const plan = planId ? (resources[planId]?.Properties as Record<string, any> | undefined) : undefined;
+      const conditions = Object.entries(props.BackupSelection.Conditions as Record<string, { ConditionKey: string; ConditionValue: string }[]>).flatMap(([operator, list]) =>
+        list.map((c) => `${c.ConditionKey.replace(/^aws:ResourceTag\//, '')} ${OPERATOR_WORDS[operator] ?? operator} ${c.ConditionValue}`),
+      );
+      rows.push({ stack, category: plan?.BackupPlanTags?.['retention-kit:category'] ?? '?', selectedBy: 'plan', conditions: conditions.join(' AND ') });
+    }
+    if (resource.Type === 'AWS::Organizations::Policy' && props?.Type === 'BACKUP_POLICY') {
+      const plans = (props.Content as { plans?: Record<string, { selections?: { tags?: Record<string, { tag_key: { '@@assign': string }; tag_value: { '@@assign': string[] } }> } }> })?.plans ?? {};
+      for (const plan of Object.values(plans)) {
+        for (const selection of Object.values(plan.selections?.tags ?? {})) {
+          const key = selection.tag_key['@@assign'];
+          const values = selection.tag_value['@@assign'];
+          rows.push({ stack, category: key === 'retention-kit:category' ? values.join(', ') : '?', selectedBy: 'organization-policy', conditions: `${key} = ${values.join(' or ')} (in ${(props.TargetIds as string[] | undefined)?.join(', ') ?? 'its targets'})` });
+        }
+      }
+    }
+  }
+  return rows;
 }
 
 interface Template {
@@ -106,5 +155,11 @@ export function protectionReport(assemblyDir: string): ProtectionReport {
   const summary = { protected: 0, exported: 0, excluded: 0, unprotected: 0 };
   for (const row of rows) summary[row.status]++;
   const access = templates.map(({ stack, template }) => accessRows(stack, template.Resources ?? {}));
-  return { assembly: assemblyDir, rows, summary, access: { vaults: access.flatMap((a) => a.vaults), sensitiveTables: access.flatMap((a) => a.tables) } };
+  return {
+    assembly: assemblyDir,
+    rows,
+    summary,
+    access: { vaults: access.flatMap((a) => a.vaults), sensitiveTables: access.flatMap((a) => a.tables) },
+    tagSelections: templates.flatMap(({ stack, template }) => tagSelectionRows(stack, template)),
+  };
 }

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { IBackupInfrastructure } from './backup-infrastructure';
 import { acknowledge } from './nag';
-import { CATEGORY_TAG, type CategoryPolicy, type TagConditions, policyDocument, sensitiveRoleTableStatements } from '../policy';
+import { CATEGORY_TAG, type CategoryPolicy, EXCLUDE_TAG, type TagConditions, policyDocument, sensitiveRoleTableStatements } from '../policy';
 
 /** AWS Backup quotas the plans must stay within (AWS Backup endpoints and quotas). */
 export const AWS_BACKUP_QUOTAS = {
@@ -28,8 +28,6 @@ export const TIERING_QUOTAS = {
   resourcesPerConfiguration: 100,
 } as const;
 
-/** The tag whose value, a reason, keeps a resource out of every tag-based selection. */
-export const EXCLUDE_TAG = 'retention-kit:exclude';
 
 /** Renders tag conditions as AWS Backup selection `Conditions`, with the opt-out tag always excluded. */
 export function selectionConditions(conditions: TagConditions): Record<string, { ConditionKey: string; ConditionValue: string }[]> {

@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import {
   CATEGORY_TAG,
+  EXCLUDE_TAG,
   PROTECTION_METADATA_KEY,
   type ExportedRecord,
   type ProtectedRecord,
@@ -28,7 +29,7 @@ import {
   suggestion,
   unsupportedDemands,
 } from '../policy';
-import { type BackupTargets, CategoryBackupPlans, EXCLUDE_TAG } from './category-plans';
+import { type BackupTargets, CategoryBackupPlans } from './category-plans';
 import { acknowledge } from './nag';
 import { secretRotationProblems } from './secrets';
 

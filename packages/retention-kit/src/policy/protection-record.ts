@@ -6,6 +6,9 @@
 /** Tag each protected resource and each category plan carries: Audit Manager's controls are scoped by it. */
 export const CATEGORY_TAG = 'retention-kit:category';
 
+/** The tag whose value, a reason, keeps a resource out of every tag-based selection (the app's and an organization policy's). */
+export const EXCLUDE_TAG = 'retention-kit:exclude';
+
 /** Template metadata key under which each stateful resource carries its protection. */
 export const PROTECTION_METADATA_KEY = 'retention-kit:protection';
 
