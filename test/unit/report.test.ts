@@ -78,7 +78,7 @@ describe('command line', () => {
   it('has --help for every command', () => {
     const program = buildProgram();
     expect(program.helpInformation()).toContain('Usage: retention');
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'cognito', 'doctor', 'hydrate', 'recover', 'report', 'restore', 'review', 'status']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'cognito', 'doctor', 'hydrate', 'recover', 'report', 'restore', 'review', 'search', 'status']);
     for (const command of program.commands) {
       expect(command.helpInformation()).toContain(`Usage: retention ${command.name()}`);
       for (const sub of command.commands) expect(sub.helpInformation()).toContain(`Usage: retention ${command.name()} ${sub.name()}`);
@@ -104,7 +104,7 @@ describe('command line', () => {
     const json = JSON.parse(readFileSync(join(outdir, 'protection-report.json'), 'utf8')) as ProtectionReport;
     expect(json.rows).toHaveLength(18);
     expect(result.stdout).toContain('Backup account app synthesized to');
-    expect(result.stdout).toContain('copies accepted from 111111111111 in organization o-exampleorg1');
+    expect(result.stdout).toContain('copies accepted from 111111111111, 444444444444 in organization o-exampleorg1');
     expect(existsSync(join(outdir, 'backup-account', 'BackupAccountStack.template.json'))).toBe(true);
   });
 

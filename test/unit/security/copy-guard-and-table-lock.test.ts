@@ -50,7 +50,7 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
 
     it.each([
       ['another vault of the backup account', `arn:aws:backup:us-west-2:${BACKUP}:backup-vault:Elsewhere`],
-      ['another account', `arn:aws:backup:us-west-2:444444444444:backup-vault:CompactConnectBackupVault`],
+      ['another account', `arn:aws:backup:us-west-2:555555555555:backup-vault:CompactConnectBackupVault`],
       ['another Region', `arn:aws:backup:eu-west-1:${BACKUP}:backup-vault:CompactConnectBackupVault`],
       ['the sensitive destination', SENSITIVE_DESTINATION],
     ])('denies a copy from the general vault to %s', async (_name, target) => {
@@ -75,7 +75,7 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
         resource: recoveryPoint(ACCOUNT, REGION),
         resourceAccount: ACCOUNT,
         identityPolicies: [ALLOW_ALL, role.Policies[0].PolicyDocument],
-        context: { 'backup:CopyTargets': ['arn:aws:backup:us-west-2:444444444444:backup-vault:Mine'] },
+        context: { 'backup:CopyTargets': ['arn:aws:backup:us-west-2:555555555555:backup-vault:Mine'] },
       });
       expect(result).toBe('ExplicitlyDenied');
     });
@@ -102,12 +102,12 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
 
     it('denies any copy out of the sensitive destination vault', async () => {
       expect(await copyOut('SSNBackupVault', `arn:aws:backup:us-east-1:${ACCOUNT}:backup-vault:Standby`)).toBe('ExplicitlyDenied');
-      expect(await copyOut('SSNBackupVault', `arn:aws:backup:us-west-2:444444444444:backup-vault:Mine`)).toBe('ExplicitlyDenied');
+      expect(await copyOut('SSNBackupVault', `arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
     });
 
     it('lets the general destination vault copy back to a source account (the restore path), nowhere else', async () => {
       expect(await copyOut('BackupVault', `arn:aws:backup:us-east-2:${ACCOUNT}:backup-vault:Standby`)).toBe('Allowed');
-      expect(await copyOut('BackupVault', `arn:aws:backup:us-west-2:444444444444:backup-vault:Mine`)).toBe('ExplicitlyDenied');
+      expect(await copyOut('BackupVault', `arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
     });
   });
 

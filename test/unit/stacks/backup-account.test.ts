@@ -57,7 +57,7 @@ describe('BackupAccountStack', () => {
 
   it('outputs the vault and key ARNs under the names the README lists, and the environment context', () => {
     const outputs = d.templates.BackupAccountStack.Outputs!;
-    expect(Object.keys(outputs).sort()).toEqual(['AlertTopicArn', 'BackupEncryptionKeyArn', 'BackupVaultArn', 'EnvironmentContext', 'SSNBackupEncryptionKeyArn', 'SSNBackupVaultArn']);
+    expect(Object.keys(outputs).sort()).toEqual(['AirGappedVaultArn', 'AlertTopicArn', 'BackupEncryptionKeyArn', 'BackupVaultArn', 'EnvironmentContext', 'SSNBackupEncryptionKeyArn', 'SSNBackupVaultArn']);
     expect(JSON.parse(outputs.EnvironmentContext.Value as string)).toMatchObject({
       backup_account_id: BACKUP,
       backup_region: REGION,
@@ -235,7 +235,7 @@ describe('backup account configuration', () => {
     expect(config).toMatchObject({
       backupAccountId: BACKUP,
       organizationId: ORG,
-      sourceAccountIds: [SOURCE],
+      sourceAccountIds: [SOURCE, '444444444444'],
       keyAliases: { sensitive: 'alias/compactconnect-ssn-backup-key' },
       sourceRoleNames: { general: ['CompactConnect-BackupServiceRole'], sensitive: ['CompactConnect-SSNBackupRole'] },
       vaultLock: {},
@@ -244,7 +244,7 @@ describe('backup account configuration', () => {
 
   it('admits one backup role per app of the source accounts, and names a bad one', () => {
     expect(parseBackupAccountConfig(EXAMPLE_CONTEXT).sourceRoleNames).toEqual({
-      general: ['CompactConnect-BackupServiceRole', 'PostgresService-BackupServiceRole'],
+      general: ['CompactConnect-BackupServiceRole', 'PostgresService-BackupServiceRole', 'DocumentArchive-BackupServiceRole'],
       sensitive: ['CompactConnect-SSNBackupRole', 'PostgresService-SSNBackupRole'],
     });
     expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_backup_role_name: ['ok-role', 'not a role!'] })).toThrow('source_backup_role_name');
@@ -290,5 +290,32 @@ describe('backup account configuration', () => {
     const generalVault = resourceProps(d, 'BackupAccountStack', 'AWS::Backup::BackupVault', 'BackupVault');
     expect(sensitiveVault.LockConfiguration).toEqual({ MinRetentionDays: 30, MaxRetentionDays: 2555, ChangeableForDays: 3 });
     expect(generalVault.LockConfiguration).toEqual({ MinRetentionDays: 7, MaxRetentionDays: 1095 });
+  });
+});
+
+describe('the backup account\'s logically air-gapped vault', () => {
+  it('takes its retention range, key and approval team from the configuration, naming every problem at once', () => {
+    expect(parseBackupAccountConfig(EXAMPLE_CONTEXT).airGappedVault).toEqual({
+      vaultName: 'CompactConnectBackupVault-AirGapped',
+      minRetentionDays: 7,
+      maxRetentionDays: 3650,
+      encryption: 'customer-managed',
+      encryptionKeyArn: undefined,
+      mpaApprovalTeamArn: undefined,
+    });
+    expect(() =>
+      parseBackupAccountConfig({
+        ...EXAMPLE_CONTEXT,
+        air_gapped_vault: { min_retention_days: 4, max_retention_days: 30, mpa_approval_team_arn: 'team' },
+      }),
+    ).toThrow(/air_gapped_vault\.min_retention_days = 4: must be at least 7[\s\S]*air_gapped_vault\.mpa_approval_team_arn = "team": must be a multi-party approval team ARN/);
+    expect(() =>
+      parseBackupAccountConfig({
+        ...EXAMPLE_CONTEXT,
+        air_gapped_vault: { min_retention_days: 400, max_retention_days: 30, encryption: 'aws-owned', encryption_key_arn: 'arn:aws:kms:us-west-2:999999999999:key/abc' },
+      }),
+    ).toThrow(
+      /air_gapped_vault\.min_retention_days = 400: must not exceed max_retention_days \(30\)[\s\S]*air_gapped_vault\.encryption = "aws-owned": give encryption or encryption_key_arn, not both[\s\S]*air_gapped_vault\.encryption_key_arn = "arn:aws:kms:us-west-2:999999999999:key\/abc": must be a key of the backup account/,
+    );
   });
 });

@@ -10,6 +10,7 @@ import { recoverCommand } from './commands/recover';
 import { reportCommand } from './commands/report';
 import { restoreCommand } from './commands/restore';
 import { reviewCommand } from './commands/review';
+import { searchCommand } from './commands/search';
 import { statusCommand } from './commands/status';
 import { runApp } from './run-app';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .addCommand(statusCommand())
     .addCommand(reviewCommand())
     .addCommand(restoreCommand())
+    .addCommand(searchCommand())
     .addCommand(cognitoCommand())
     .addCommand(hydrateCommand())
     .addCommand(recoverCommand());

@@ -4,7 +4,7 @@
  * plan whose rule keeps recovery points as long as its category says, and copies them to another
  * account when the category requires it.
  */
-import { CATEGORY_TAG, EXCLUDE_TAG, PROTECTION_METADATA_KEY, type ProtectionRecord } from 'retention-kit/policy';
+import { type BackupPolicyDocument, CATEGORY_TAG, EXCLUDE_TAG, PROTECTION_METADATA_KEY, type ProtectionRecord } from 'retention-kit/policy';
 import { type ProtectionReport, type ReportRow, assemblyTemplates } from './protection-report';
 
 export interface CheckProblem {
@@ -48,11 +48,11 @@ function organizationKeeps(assemblyDir: string): OrganizationKeeps {
   const keeps: OrganizationKeeps = new Map();
   for (const { template } of assemblyTemplates(assemblyDir)) {
     for (const resource of Object.values(template.Resources ?? {})) {
-      const props = resource.Properties as { Type?: string; Content?: { plans?: Record<string, any> } } | undefined;
+      const props = resource.Properties as { Type?: string; Content?: Partial<BackupPolicyDocument> } | undefined;
       if (resource.Type !== 'AWS::Organizations::Policy' || props?.Type !== 'BACKUP_POLICY') continue;
       for (const plan of Object.values(props.Content?.plans ?? {})) {
-        const days = Math.max(...Object.values(plan.rules ?? {}).map((rule: any) => Number(rule.lifecycle?.delete_after_days?.['@@assign'] ?? Infinity)));
-        for (const selection of Object.values(plan.selections?.tags ?? {}) as any[]) {
+        const days = Math.max(...Object.values(plan.rules ?? {}).map((rule) => Number(rule.lifecycle?.delete_after_days?.['@@assign'] ?? Infinity)));
+        for (const selection of Object.values(plan.selections?.tags ?? {})) {
           if (selection.tag_key?.['@@assign'] !== CATEGORY_TAG) continue;
           for (const value of selection.tag_value?.['@@assign'] ?? []) keeps.set(value, Math.max(keeps.get(value) ?? 0, days));
         }

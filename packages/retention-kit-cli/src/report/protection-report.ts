@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TableAccessRow, type VaultAccessRow, accessRows } from './access';
-import { PROTECTION_METADATA_KEY, type ProtectionRecord, STATEFUL_RESOURCE_TYPES, type StorageTier, isStatefulResource } from 'retention-kit/policy';
+import { PROTECTION_METADATA_KEY, type ProtectionRecord, STATEFUL_RESOURCE_TYPES, type StorageTier, type BackupPolicyDocument, isStatefulResource } from 'retention-kit/policy';
 
 export type ProtectionStatus = 'protected' | 'exported' | 'excluded' | 'unprotected';
 
@@ -71,22 +71,30 @@ export function tagSelectionRows(stack: string, template: Template): TagSelectio
   const resources = template.Resources ?? {};
   const rows: TagSelectionRow[] = [];
   for (const resource of Object.values(resources)) {
-    const props = resource.Properties as Record<string, any> | undefined;
+    const props = resource.Properties as
+      | {
+          BackupSelection?: { Conditions?: Record<string, { ConditionKey: string; ConditionValue: string }[]> };
+          BackupPlanId?: { 'Fn::GetAtt'?: string[] };
+          Type?: string;
+          Content?: Partial<BackupPolicyDocument>;
+          TargetIds?: string[];
+        }
+      | undefined;
     if (resource.Type === 'AWS::Backup::BackupSelection' && props?.BackupSelection?.Conditions) {
-      const planId = props.BackupPlanId?.['Fn::GetAtt']?.[0] as string | undefined;
-      const plan = planId ? (resources[planId]?.Properties as Record<string, any> | undefined) : undefined;
-      const conditions = Object.entries(props.BackupSelection.Conditions as Record<string, { ConditionKey: string; ConditionValue: string }[]>).flatMap(([operator, list]) =>
+      const planId = props.BackupPlanId?.['Fn::GetAtt']?.[0];
+      const plan = planId ? (resources[planId]?.Properties as { BackupPlanTags?: Record<string, string> } | undefined) : undefined;
+      const conditions = Object.entries(props.BackupSelection.Conditions).flatMap(([operator, list]) =>
         list.map((c) => `${c.ConditionKey.replace(/^aws:ResourceTag\//, '')} ${OPERATOR_WORDS[operator] ?? operator} ${c.ConditionValue}`),
       );
       rows.push({ stack, category: plan?.BackupPlanTags?.['retention-kit:category'] ?? '?', selectedBy: 'plan', conditions: conditions.join(' AND ') });
     }
     if (resource.Type === 'AWS::Organizations::Policy' && props?.Type === 'BACKUP_POLICY') {
-      const plans = (props.Content as { plans?: Record<string, { selections?: { tags?: Record<string, { tag_key: { '@@assign': string }; tag_value: { '@@assign': string[] } }> } }> })?.plans ?? {};
+      const plans = props.Content?.plans ?? {};
       for (const plan of Object.values(plans)) {
         for (const selection of Object.values(plan.selections?.tags ?? {})) {
           const key = selection.tag_key['@@assign'];
           const values = selection.tag_value['@@assign'];
-          rows.push({ stack, category: key === 'retention-kit:category' ? values.join(', ') : '?', selectedBy: 'organization-policy', conditions: `${key} = ${values.join(' or ')} (in ${(props.TargetIds as string[] | undefined)?.join(', ') ?? 'its targets'})` });
+          rows.push({ stack, category: key === 'retention-kit:category' ? values.join(', ') : '?', selectedBy: 'organization-policy', conditions: `${key} = ${values.join(' or ')} (in ${props.TargetIds?.join(', ') ?? 'its targets'})` });
         }
       }
     }

@@ -56,6 +56,9 @@ export const BACKUP_POLICY_SCHEMA = z.strictObject({
   plans: z.record(z.string().regex(/^[\w.-]{1,50}$/, 'plan names are 1-50 letters, digits, _ . -'), planSchema),
 });
 
+/** A backup policy document as this toolkit writes it. */
+export type BackupPolicyDocument = z.infer<typeof BACKUP_POLICY_SCHEMA>;
+
 /** What a category asks that this policy cannot carry: those stay in the app's own plans. */
 function unsupportedInOrganizationPolicy(category: CategoryPolicy): string[] {
   const problems: string[] = [];

@@ -1,6 +1,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Command } from 'commander';
 import { awsSettings, output, withAws, withJson } from '../aws';
+import { airGappedRestoreSteps } from '../../runtime/air-gapped-restore';
 import { planPointInTimeRestore, runPointInTimeRestore } from '../../runtime/pitr';
 
 const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
@@ -31,6 +32,17 @@ export function restoreCommand(): Command {
       });
       if (interactive) process.stderr.write('\n');
       output(options, { sourceCluster: options.cluster, toTime: options.toTime, newCluster: options.newClusterId, elapsedMs: elapsed }, () => `Restored ${options.cluster} to ${options.toTime} as ${options.newClusterId} in ${minutes(elapsed)}.\n`);
+    });
+  command
+    .command('air-gapped')
+    .description("Prints AWS's documented steps to restore from a logically air-gapped vault, with its ARNs: in its own account, shared to a recovery account through AWS RAM, or with multi-party approval when the owning account is unreachable")
+    .requiredOption('--vault-arn <arn>', 'the logically air-gapped vault')
+    .option('--recovery-account <id>', 'restore in this account instead of the vault\'s own')
+    .option('--multi-party-approval', 'the owning account is unreachable: go through a restore access backup vault')
+    .option('--json', 'print the steps as JSON')
+    .action((options: { vaultArn: string; recoveryAccount?: string; multiPartyApproval?: boolean; json?: boolean }) => {
+      const steps = airGappedRestoreSteps({ vaultArn: options.vaultArn, recoveryAccount: options.recoveryAccount, multiPartyApproval: options.multiPartyApproval });
+      output(options, steps, () => steps.map((s, i) => `${i + 1}. [account ${s.account}] ${s.what}\n${s.command.replace(/^/gm, '   ')}\n`).join('\n'));
     });
   return command;
 }
