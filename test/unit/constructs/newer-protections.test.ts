@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
@@ -11,6 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
 import { BackupInfrastructureStack, Retention } from 'retention-kit';
 import { BACKUP_POLICY_MAX_CHARACTERS, STATEFUL_RESOURCE_TYPES, backupPolicyProblems, organizationBackupPolicy, parseRetentionPolicy } from 'retention-kit/policy';
+import { checkAssembly } from '../../../packages/retention-kit-cli/src/report/check';
+import { formatMarkdown } from '../../../packages/retention-kit-cli/src/report/format';
+import { protectionReport } from '../../../packages/retention-kit-cli/src/report/protection-report';
 import { cdkJsonContext } from '../../../packages/retention-kit-cli/src/runtime/cdk-json';
 import { DOCUMENT_ARCHIVE_CONTEXT, documentArchiveApp, synthError, synthesize, tempDir } from '../../support/apps';
 import { type Deployment, resolve } from '../../support/cfn';
@@ -359,5 +362,56 @@ describe('malware scan results reach the alert topic and the dashboard', () => {
     expect(log.EventPattern.detail.state).toEqual(['COMPLETED', 'FAILED', 'COMPLETED_WITH_ISSUES', 'CANCELED']);
     const [[, dashboard]] = resourcesOf(d, 'ArchiveBackupInfrastructure', 'AWS::CloudWatch::Dashboard');
     expect(JSON.stringify(dashboard.Properties.DashboardBody)).toContain('Malware scans of recovery points');
+  });
+});
+
+describe('the protection report and report --check of the document archive', () => {
+  let directory: string;
+  beforeAll(() => {
+    directory = documentArchiveApp().synth().directory;
+  });
+
+  it('shows each resource\'s storage tiers and when, who selects it, its air-gapped copy or target, scan and index, and the tag selections', () => {
+    const report = protectionReport(directory);
+    const row = (path: string) => report.rows.find((r) => r.path === path)!;
+    expect(row('Archive/Documents')).toMatchObject({
+      selectedBy: 'plan',
+      tiers: [{ tier: 'warm', fromDay: 0 }, { tier: 'low-cost warm', fromDay: 90 }],
+      airGappedCopy: 'arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-AirGapped',
+      malwareScan: 'INCREMENTAL_SCAN',
+      indexed: true,
+    });
+    expect(row('Archive/Catalogue')).toMatchObject({ selectedBy: 'organization-policy', tiers: [{ tier: 'warm', fromDay: 0 }, { tier: 'cold', fromDay: 30 }] });
+    expect(row('Archive/Cluster')).toMatchObject({ airGappedTarget: true });
+    expect(report.tagSelections).toEqual([
+      { stack: 'ArchiveBackupInfrastructure', category: 'shared_volumes', selectedBy: 'plan', conditions: 'team = archive AND backup like daily* AND environment != sandbox AND retention-kit:exclude not like *' },
+      { stack: 'OrganizationBackupPolicy', category: 'configuration_data', selectedBy: 'organization-policy', conditions: 'retention-kit:category = configuration_data (in ou-ab12-cdef3456)' },
+    ]);
+    const markdown = formatMarkdown(report);
+    expect(markdown).toContain('| Archive/Documents | app plan (ARN) | warm 0-89 d, low-cost warm 90-364 d | copy to CompactConnectBackupVault-AirGapped (222222222222, us-west-2) | incremental scan | indexed |');
+    expect(markdown).toContain('| Archive/Catalogue | organization policy (tag) | warm 0-29 d, cold 30-1094 d | - | - | - |');
+  });
+
+  it('passes report --check, following the organization-managed catalogue into the backup policy', () => {
+    expect(checkAssembly(directory, protectionReport(directory))).toEqual([]);
+  });
+
+  it('fails report --check when no backup policy selects an organization-managed category, or an exclusion lacks the opt-out tag', () => {
+    const copy = tempDir('archive-check');
+    cpSync(directory, copy, { recursive: true });
+    const policyFile = join(copy, 'OrganizationBackupPolicy.template.json');
+    const policy = JSON.parse(readFileSync(policyFile, 'utf8'));
+    policy.Resources = {};
+    writeFileSync(policyFile, JSON.stringify(policy));
+    const archiveFile = join(copy, 'Archive.template.json');
+    const archive = JSON.parse(readFileSync(archiveFile, 'utf8'));
+    const [logsId] = Object.entries(archive.Resources as Record<string, Resource>).find(([id]) => id.startsWith('AccessLogs'))!;
+    archive.Resources[logsId].Properties.Tags = [];
+    writeFileSync(archiveFile, JSON.stringify(archive));
+    const problems = checkAssembly(copy, protectionReport(copy));
+    expect(problems).toEqual([
+      { path: 'Archive/AccessLogs', problem: 'excluded, but without the retention-kit:exclude tag: a tag-based selection or an organization backup policy could still back it up' },
+      { path: 'Archive/Catalogue', problem: 'its category configuration_data is left to an organization backup policy, and no BACKUP_POLICY in this assembly selects the tag retention-kit:category=configuration_data' },
+    ]);
   });
 });
