@@ -1,6 +1,7 @@
 import { parseBackupAccountConfig, parseRetentionPolicy } from 'retention-kit/policy';
 import { breakGlassRunbook } from './break-glass-runbook';
 import { categoriesDocument } from './categories';
+import { resourceTypesDocument } from './resource-types';
 
 /** The configurations the documents are built from: an environment app's and the backup account app's CDK context. */
 export interface DocumentSources {
@@ -14,6 +15,7 @@ export interface DocumentSources {
 export function generatedDocuments({ environmentContext, backupAccountContext, sensitiveTableName }: DocumentSources): Record<string, string> {
   return {
     'docs/categories.md': categoriesDocument(),
+    'docs/resource-types.md': resourceTypesDocument(),
     'docs/runbooks/break-glass.md': breakGlassRunbook({
       environment: parseRetentionPolicy(environmentContext),
       environmentAccount: environmentContext.environment_account_id as string,
