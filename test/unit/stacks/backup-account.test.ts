@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -317,5 +317,16 @@ describe('the backup account\'s logically air-gapped vault', () => {
     ).toThrow(
       /air_gapped_vault\.min_retention_days = 400: must not exceed max_retention_days \(30\)[\s\S]*air_gapped_vault\.encryption = "aws-owned": give encryption or encryption_key_arn, not both[\s\S]*air_gapped_vault\.encryption_key_arn = "arn:aws:kms:us-west-2:999999999999:key\/abc": must be a key of the backup account/,
     );
+  });
+});
+
+describe('the backup account\'s S3 tiering', () => {
+  it('moves every S3 copy in the general vault to the low-cost warm tier after the days given, and refuses fewer than 60', () => {
+    const app = createBackupAccountApp({ context: { ...EXAMPLE_CONTEXT, s3_tiering_after_days: 120 }, outdir: tempDir('backup-tiering') });
+    const template = Template.fromStack(app.node.findChild('BackupAccountStack') as Stack);
+    template.hasResourceProperties('AWS::Backup::TieringConfiguration', {
+      ResourceSelection: [{ ResourceType: 'S3', Resources: ['*'], TieringDownSettingsInDays: 120 }],
+    });
+    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, s3_tiering_after_days: 30 })).toThrow(/s3_tiering_after_days = 30: must be at least 60/);
   });
 });

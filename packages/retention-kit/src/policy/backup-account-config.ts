@@ -117,6 +117,11 @@ export interface BackupAccountConfig {
    * @default none
    */
   readonly airGappedVault?: AirGappedVaultConfig;
+  /**
+   * Days after which S3 copies in the general destination vault move to the low-cost warm tier.
+   * @default none: they stay in the standard warm tier
+   */
+  readonly s3TieringAfterDays?: number;
 }
 
 const account = z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
@@ -164,6 +169,12 @@ const shape = {
     })
     .optional(),
   air_gapped_vault: airGappedVaultSchema.optional(),
+  s3_tiering_after_days: z
+    .number()
+    .int('must be a whole number of days')
+    .min(60, 'must be at least 60: AWS Backup moves S3 recovery points to the low-cost warm tier after 60 days at the earliest')
+    .max(36500, 'must be at most 36500')
+    .optional(),
   monitoring: z
     .strictObject({
       email_subscriptions: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')).optional(),
@@ -304,5 +315,6 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       encryptionKeyArn: airGapped.encryption_key_arn,
       mpaApprovalTeamArn: airGapped.mpa_approval_team_arn,
     },
+    s3TieringAfterDays: cfg.s3_tiering_after_days as number | undefined,
   };
 }

@@ -104,6 +104,15 @@ export class BackupAccountStack extends Stack {
       new CfnOutput(this, 'AirGappedVaultArn', { value: this.airGappedVault.attrBackupVaultArn, description: 'Logically air-gapped destination vault' });
     }
 
+    if (config.s3TieringAfterDays !== undefined) {
+      // Every S3 copy in the general vault: the copies' sources are in other accounts, so all of them ("*").
+      new backup.CfnTieringConfiguration(this, 'GeneralVaultS3Tiering', {
+        tieringConfigurationName: `${config.vaultNames.general}_s3`.replace(/[^A-Za-z0-9_]/g, '_'),
+        backupVaultName: this.generalVault.vault.backupVaultName,
+        resourceSelection: [{ resourceType: 'S3', resources: ['*'], tieringDownSettingsInDays: config.s3TieringAfterDays }],
+      });
+    }
+
     // The smaller monitoring of the backup account: failed jobs (restores from these vaults happen here),
     // vault notifications, failure-metric alarms and a dashboard; freshness is checked from the source accounts.
     // Not backed up by AWS Backup here: this account holds no backup plans; the bucket is versioned and kept by lifecycle.
