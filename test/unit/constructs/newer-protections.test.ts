@@ -387,6 +387,9 @@ describe('the protection report and report --check of the document archive', () 
       { stack: 'ArchiveBackupInfrastructure', category: 'shared_volumes', selectedBy: 'plan', conditions: 'team = archive AND backup like daily* AND environment != sandbox AND retention-kit:exclude not like *' },
       { stack: 'OrganizationBackupPolicy', category: 'configuration_data', selectedBy: 'organization-policy', conditions: 'retention-kit:category = configuration_data (in ou-ab12-cdef3456)' },
     ]);
+    expect(report.access.vaults).toContainEqual(
+      expect.objectContaining({ vault: 'ArchiveBackupVault-AirGapped (logically air-gapped, 35-35 days)', restore: 'principals IAM allows; accounts it is shared with (AWS RAM, multi-party approval)' }),
+    );
     const markdown = formatMarkdown(report);
     expect(markdown).toContain('| Archive/Documents | app plan (ARN) | warm 0-89 d, low-cost warm 90-364 d | copy to CompactConnectBackupVault-AirGapped (222222222222, us-west-2) | incremental scan | indexed |');
     expect(markdown).toContain('| Archive/Catalogue | organization policy (tag) | warm 0-29 d, cold 30-1094 d | - | - | - |');

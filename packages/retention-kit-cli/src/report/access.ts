@@ -88,8 +88,11 @@ function vaultRow(stack: string, vault: Resource, keys: Record<string, Resource>
   const keyArn = vault.Properties?.EncryptionKeyArn as { 'Fn::GetAtt'?: string[] } | undefined;
   const key = keyArn?.['Fn::GetAtt'] ? keys[keyArn['Fn::GetAtt'][0]] : undefined;
   const keyDeny = statementsOf(key?.Properties?.KeyPolicy).find((s) => s.Sid === SID.denyKeyDecrypt);
-  const decrypt = key ? (keyDeny ? 'only through AWS Backup (break-glass)' : 'principals IAM allows') : 'unknown key';
-  return { stack, vault: renderValue(vault.Properties?.BackupVaultName), copyIn, copyOut, restore, decrypt };
+  const airGapped = vault.Type === 'AWS::Backup::LogicallyAirGappedBackupVault';
+  const decrypt = key ? (keyDeny ? 'only through AWS Backup (break-glass)' : 'principals IAM allows') : airGapped && keyArn === undefined ? 'AWS owned key (through AWS Backup)' : 'unknown key';
+  const name = renderValue(vault.Properties?.BackupVaultName);
+  const range = airGapped ? ` (logically air-gapped, ${renderValue(vault.Properties?.MinRetentionDays)}-${renderValue(vault.Properties?.MaxRetentionDays)} days)` : '';
+  return { stack, vault: `${name}${range}`, copyIn, copyOut, restore: airGapped && !bySid(SID.denyRestore) ? `${restore}; accounts it is shared with (AWS RAM, multi-party approval)` : restore, decrypt };
 }
 
 function tableRow(stack: string, resource: Resource): TableAccessRow | undefined {
@@ -113,7 +116,7 @@ function tableRow(stack: string, resource: Resource): TableAccessRow | undefined
 export function accessRows(stack: string, resources: Record<string, Resource>): { vaults: VaultAccessRow[]; tables: TableAccessRow[] } {
   const keys = Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === 'AWS::KMS::Key'));
   const vaults = Object.values(resources)
-    .filter((r) => r.Type === 'AWS::Backup::BackupVault')
+    .filter((r) => r.Type === 'AWS::Backup::BackupVault' || r.Type === 'AWS::Backup::LogicallyAirGappedBackupVault')
     .map((v) => vaultRow(stack, v, keys));
   const tables = Object.values(resources)
     .filter((r) => r.Type === 'AWS::DynamoDB::Table')
