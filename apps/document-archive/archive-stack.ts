@@ -29,7 +29,13 @@ export class ArchiveStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(400) }],
     });
     Retention.of(accessLogs).exclude('server access logs of the documents bucket: operational records, not archive data');
-    acknowledge(accessLogs, { id: `${AWS}S1`, reason: 'This is the access log bucket itself.' }, { id: `${NIST}S3BucketLoggingEnabled`, reason: 'This is the access log bucket itself.' });
+    acknowledge(
+      accessLogs,
+      { id: `${AWS}S1`, reason: 'This is the access log bucket itself.' },
+      { id: `${NIST}S3BucketLoggingEnabled`, reason: 'This is the access log bucket itself.' },
+      { id: `${NIST}S3BucketReplicationEnabled`, reason: 'Operational access logs, excluded from backup with a reason; not replicated either.' },
+      { id: `${NIST}S3DefaultEncryptionKMS`, reason: 'S3 server access log delivery supports only SSE-S3 on the destination bucket.' },
+    );
 
     const documents = new s3.Bucket(this, 'Documents', {
       encryption: s3.BucketEncryption.KMS,

@@ -6,7 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
 import { BackupInfrastructureStack, Retention } from 'retention-kit';
@@ -113,17 +113,19 @@ describe('the document archive app: AWS Backup newer protections from the retent
     expect(backupPolicyProblems(policy.Properties.Content)).toEqual([]);
   });
 
-  it('passes cdk-nag AwsSolutions with every acknowledgement reasoned', () => {
+  it('passes cdk-nag AwsSolutions and NIST 800-53 r5 with every acknowledgement reasoned', () => {
     const app = documentArchiveApp();
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
     const { directory } = app.synth();
     const report = JSON.parse(readFileSync(join(directory, 'validation-report.json'), 'utf8')) as {
       pluginReports: { pluginName: string; conclusion: string; violations: unknown[]; suppressedViolations: { ruleName: string; reason: string }[] }[];
     };
-    const nag = report.pluginReports.find((r) => r.pluginName.includes('AwsSolutions'))!;
-    expect(nag.violations).toEqual([]);
-    expect(nag.conclusion).toBe('success');
-    for (const s of nag.suppressedViolations) expect(s.reason.length, s.ruleName).toBeGreaterThan(20);
+    for (const pack of ['AwsSolutions', 'NIST']) {
+      const nag = report.pluginReports.find((r) => r.pluginName.includes(pack))!;
+      expect(nag.violations, pack).toEqual([]);
+      expect(nag.conclusion, pack).toBe('success');
+      for (const s of nag.suppressedViolations) expect(s.reason.length, s.ruleName).toBeGreaterThan(20);
+    }
   });
 });
 

@@ -81,6 +81,15 @@ function record(cfn: CfnResource, value: ProtectionRecord): void {
   cfn.addMetadata(PROTECTION_METADATA_KEY, value);
 }
 
+/** cdk-nag's NIST 800-53 r5 rules that look for the resource in one of the app's own backup plans, by type. */
+const NIST_IN_BACKUP_PLAN_RULES: Record<string, string> = {
+  'AWS::DynamoDB::Table': 'DynamoDBInBackupPlan',
+  'AWS::EC2::Volume': 'EC2EBSInBackupPlan',
+  'AWS::EFS::FileSystem': 'EFSInBackupPlan',
+  'AWS::RDS::DBCluster': 'RDSInBackupPlan',
+  'AWS::RDS::DBInstance': 'RDSInBackupPlan',
+};
+
 /** Problems AWS Backup would hit with this resource in this category, found at synth. */
 function resourceProblems(cfn: CfnResource, category: CategoryPolicy): string[] {
   const problems: string[] = [];
@@ -318,6 +327,13 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   const arn = arnOf(cfn);
   // An organization-managed category is selected by the policy's tag, in every account it is attached to.
   const plan = category.organizationManaged ? undefined : CategoryBackupPlans.of(cfn, targets).planFor(category);
+  const inPlanRule = NIST_IN_BACKUP_PLAN_RULES[cfn.cfnResourceType];
+  if (category.organizationManaged && inPlanRule) {
+    acknowledge(cfn, {
+      id: `NIST.800.53.R5::NIST.800.53.R5-${inPlanRule}`,
+      reason: `Kept by the organization backup policy ${policy.organizationPolicy?.name}, which selects it by the tag ${CATEGORY_TAG}=${category.name} in every member account (cdk-nag sees only the app's own plans).`,
+    });
+  }
   plan?.addResource(arn, cfn.node.path, type.backupResourceType);
   if (cfn instanceof s3.CfnBucket) keepVersions(resource, cfn, category);
   if (cfn instanceof s3.CfnBucket && category.copyDestination) {
