@@ -144,6 +144,7 @@ describe('the policy names every problem of the newer settings at once', () => {
           archive_without_cold: { retention_days: 200, archive_tier: true },
           bad_scan: { retention_days: 30, malware_scan: { mode: 'SOMETIMES' } },
           tier_late: { retention_days: 90, tiering_after_days: 120 },
+          tagged_and_indexed: { retention_days: 90, index: true, tag_selection: { string_equals: { team: 'x' } } },
         },
         organization_backup_policy: { target_ids: ['ou-bad'], regions: ['us-east-1'], categories: ['ssn_data', 'nothing_positive', 'unknown_one'] },
       });
@@ -162,6 +163,7 @@ describe('the policy names every problem of the newer settings at once', () => {
       'backup_policies.bad_scan.malware_scan',
       'backup_policies.tier_late.tiering_after_days = 120: must be less than retention_days (90)',
       'organization_backup_policy.target_ids.0',
+      'backup_policies.tagged_and_indexed.index = true: cannot be combined with tag_selection',
     ]) {
       expect(message).toContain(expected);
     }

@@ -464,6 +464,16 @@ function protectionSettings(ctx: CategoryContext, settings: Settings, at: (field
       });
     }
     tagSelection = { stringEquals: t.string_equals ?? {}, stringLike: t.string_like ?? {}, stringNotEquals: t.string_not_equals ?? {}, stringNotLike: t.string_not_like ?? {} };
+    // These name the resource types of the plan's recovery points, which a tag selection leaves open.
+    for (const field of ['malware_scan', 'index', 'tiering_after_days'] as const) {
+      if (ctx[field] !== undefined && ctx[field] !== false) {
+        problems.push({
+          path: at(field),
+          value: ctx[field],
+          message: 'cannot be combined with tag_selection: AWS Backup needs the resource types it applies to, which a tag selection leaves open; put the tagged resources in a category of their own',
+        });
+      }
+    }
   }
   const malwareScan = ctx.malware_scan === true ? MalwareScanMode.INCREMENTAL_SCAN : ctx.malware_scan ? (ctx.malware_scan.mode as MalwareScanMode) : undefined;
   return { problems, airGappedCopy, tagSelection, malwareScan };
