@@ -5,6 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { BackupClient } from '@aws-sdk/client-backup';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { FRESHNESS_CHECK_ENVIRONMENT, FRESHNESS_METRICS } from 'retention-kit/policy';
 import { clientSettings } from '../runtime/clients';
 import { checkFreshness } from '../runtime/freshness';
@@ -12,10 +13,11 @@ import { checkFreshness } from '../runtime/freshness';
 const logger = new Logger({ serviceName: FRESHNESS_METRICS.service });
 const metrics = new Metrics({ namespace: FRESHNESS_METRICS.namespace, serviceName: FRESHNESS_METRICS.service });
 const backup = new BackupClient(clientSettings());
+const tagging = new ResourceGroupsTaggingAPIClient(clientSettings());
 
 export const handler = async (): Promise<{ stale: number; resources: number }> => {
   const { CATEGORIES: categories, MARGIN_HOURS: marginHours } = FRESHNESS_CHECK_ENVIRONMENT.decode();
-  const report = await checkFreshness(backup, { categories, marginHours });
+  const report = await checkFreshness(backup, { categories, marginHours, tagging });
   for (const summary of report.categories) {
     const metric = metrics.singleMetric();
     metric.addDimension(FRESHNESS_METRICS.dimension, summary.category);

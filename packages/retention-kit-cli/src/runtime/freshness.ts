@@ -13,7 +13,9 @@ import {
   paginateListCopyJobs,
   paginateListRecoveryPointsByResource,
 } from '@aws-sdk/client-backup';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { CategoryFreshness } from 'retention-kit/policy';
+import { resolveTagSelection, selectsByTag } from './tag-selections';
 
 export type FreshnessStatus = 'fresh' | 'stale' | 'never backed up';
 
@@ -51,12 +53,22 @@ export interface FreshnessOptions {
   readonly now?: Date;
   /** Resources checked at once. */
   readonly concurrency?: number;
+  /** Lists what tag-based selections select (the app's tag conditions, an organization policy's tags). */
+  readonly tagging?: ResourceGroupsTaggingAPIClient;
 }
 
 const HOUR = 3_600_000;
 
-/** The resources selected by the toolkit's category plans (named `<stack>-<category>`). */
-export async function selectedResources(backup: BackupClient, categories: readonly string[]): Promise<{ resourceArn: string; category: string; plan: string }[]> {
+/**
+ * The resources selected by the toolkit's category plans (named `<stack>-<category>`, or
+ * `retention-kit-<category>` for an organization backup policy's): by ARN, and, given the tagging
+ * client, by tag.
+ */
+export async function selectedResources(
+  backup: BackupClient,
+  categories: readonly string[],
+  tagging?: ResourceGroupsTaggingAPIClient,
+): Promise<{ resourceArn: string; category: string; plan: string }[]> {
   const found: { resourceArn: string; category: string; plan: string }[] = [];
   const seen = new Set<string>();
   for await (const page of paginateListBackupPlans({ client: backup }, {})) {
@@ -67,7 +79,10 @@ export async function selectedResources(backup: BackupClient, categories: readon
       for await (const selections of paginateListBackupSelections({ client: backup }, { BackupPlanId: plan.BackupPlanId })) {
         for (const selection of selections.BackupSelectionsList ?? []) {
           const detail = await backup.send(new GetBackupSelectionCommand({ BackupPlanId: plan.BackupPlanId, SelectionId: selection.SelectionId }));
-          for (const resourceArn of detail.BackupSelection?.Resources ?? []) {
+          const byTag = detail.BackupSelection && selectsByTag(detail.BackupSelection);
+          if (byTag && !tagging) continue;
+          const arns = byTag ? await resolveTagSelection(tagging!, detail.BackupSelection!) : (detail.BackupSelection?.Resources ?? []).filter((arn) => arn !== '*');
+          for (const resourceArn of arns) {
             if (seen.has(resourceArn)) continue;
             seen.add(resourceArn);
             found.push({ resourceArn, category, plan: name });
@@ -118,7 +133,7 @@ const age = (now: Date, at: Date | undefined) => (at ? Math.round(((now.getTime(
 
 export async function checkFreshness(backup: BackupClient, options: FreshnessOptions): Promise<FreshnessReport> {
   const now = options.now ?? new Date();
-  const resources = await selectedResources(backup, Object.keys(options.categories));
+  const resources = await selectedResources(backup, Object.keys(options.categories), options.tagging);
   const checked = await inPool(resources, options.concurrency ?? 4, async ({ resourceArn, category, plan }): Promise<ResourceFreshness> => {
     const policy = options.categories[category];
     const thresholdHours = policy.rpoHours + options.marginHours;

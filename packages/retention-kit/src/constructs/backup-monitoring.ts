@@ -248,7 +248,8 @@ export class BackupMonitoring extends Construct {
     const logGroup = operationalLogGroup(this, 'FreshnessLogs', 'The log holds resource ARNs, recovery point ages and counts, no data');
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListRecoveryPointsByResource', 'backup:ListCopyJobs'],
+        // tag:GetResources lists what tag-based selections select (tag conditions, an organization backup policy).
+        actions: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListRecoveryPointsByResource', 'backup:ListCopyJobs', 'tag:GetResources'],
         resources: ['*'],
       }),
     );
@@ -256,7 +257,7 @@ export class BackupMonitoring extends Construct {
     const logGroupId = (Stack.of(this).resolve(logGroup.logGroupArn) as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     acknowledge(
       role.node.findChild('DefaultPolicy'),
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'The AWS Backup list operations the check uses (ListBackupPlans, ListCopyJobs, ...) support no resource-level permissions; all are read-only.' },
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'The AWS Backup list operations the check uses (ListBackupPlans, ListCopyJobs, ...) and tag:GetResources support no resource-level permissions; all are read-only.' },
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`, reason: "Log streams of the function's own log group, whose names are not known in advance." },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Read-only permissions of this one function, kept with its role.' },
     );

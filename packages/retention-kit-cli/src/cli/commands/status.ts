@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { BackupClient } from '@aws-sdk/client-backup';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import { parseRetentionPolicy } from 'retention-kit/policy';
@@ -33,7 +34,8 @@ export function statusCommand(): Command {
       const policy = parseRetentionPolicy(cdkJsonContext(resolve(options.app)));
       const categories = Object.fromEntries(Object.values(policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined }]));
       const marginHours = options.marginHours === undefined ? policy.monitoring.freshnessMarginHours : Number(options.marginHours);
-      const report = await checkFreshness(new BackupClient(await awsSettings(options)), { categories, marginHours });
+      const settings = await awsSettings(options);
+      const report = await checkFreshness(new BackupClient(settings), { categories, marginHours, tagging: new ResourceGroupsTaggingAPIClient(settings) });
       output(options, report, () => `${formatFreshness(report)}\n`);
       if (report.resources.some((r) => r.status !== 'fresh')) exitWith(EXIT_CODES.problem);
     });
