@@ -1,31 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceApp, synthesize } from '../support/apps';
 import { createTable, seedTable } from '../support/dynamodb-seed';
-import { readBody } from '../support/http';
+import { startBackupStub } from '../support/backup-stub';
 import { type LocalServer, LOCAL_CREDENTIALS, localDynamoClient, startDynalite } from '../support/servers';
 import { LocalStateMachines } from '../support/state-machines';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '../fixtures/events', `${name}.json`), 'utf8'));
-
-/** AWS Backup answered by a stub server (no local AWS Backup server exists): what each test needs of it, by path. */
-function startBackupStub(answers: [RegExp, (match: RegExpExecArray, body: string) => unknown][]): Promise<{ server: Server; endpoint: string; requests: { method: string; path: string; body: string }[] }> {
-  const requests: { method: string; path: string; body: string }[] = [];
-  const server = createServer((request, response) => {
-    void readBody(request).then((raw) => {
-      const path = decodeURIComponent(new URL(request.url!, 'http://stub').pathname);
-      requests.push({ method: request.method ?? 'GET', path, body: raw.toString() });
-      const answer = answers.map(([pattern, body]) => [pattern.exec(path), body] as const).find(([match]) => match);
-      response.setHeader('content-type', 'application/json');
-      response.statusCode = answer ? 200 : 404;
-      response.end(JSON.stringify(answer ? answer[1](answer[0]!, raw.toString()) : { message: `no stub for ${path}` }));
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests })));
-}
 
 /**
  * The event-driven functions, reached through their deployed rules: the rule's pattern (or

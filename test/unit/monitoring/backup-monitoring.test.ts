@@ -30,12 +30,14 @@ describe('BackupMonitoring in the environment stack', () => {
 
   it('creates an alert topic and a sensitive topic, both encrypted with a customer-managed key, with the configured subscriptions', () => {
     const topics = ofType('AWS::SNS::Topic');
-    expect(topics.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['MonitoringAlerts', 'MonitoringSensitiveAlerts']);
+    expect(topics.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['MonitoringAlerts', 'MonitoringEscalationAlerts', 'MonitoringSensitiveAlerts']);
     for (const [, topic] of topics) expect(topic.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^MonitoringTopicKey/), 'Arn'] });
     const subs = ofType('AWS::SNS::Subscription').map(([, s]) => [s.Properties!.Protocol, s.Properties!.Endpoint, s.Properties!.TopicArn.Ref.replace(/[0-9A-F]{8}$/, '')]);
     expect(subs.sort()).toEqual([
       ['email', 'backup-alerts@example.com', 'MonitoringAlerts'],
+      ['email', 'backup-oncall@example.com', 'MonitoringEscalationAlerts'],
       ['email', 'security-team@example.com', 'MonitoringSensitiveAlerts'],
+      ['https', 'https://events.pagerduty.example.com/backup-escalations', 'MonitoringEscalationAlerts'],
       ['https', 'https://hooks.example.com/backup-alerts', 'MonitoringAlerts'],
     ]);
   });

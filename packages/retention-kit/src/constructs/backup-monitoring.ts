@@ -12,7 +12,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
+  type EscalationSettings,
+  JOB_FAILURE_STATES,
   SCAN_RESULT_PATTERN,
+  SYSTEMIC_FAILURES_ENVIRONMENT,
+  SYSTEMIC_FAILURE_METRICS,
   FRESHNESS_CHECK_ENVIRONMENT,
   FRESHNESS_METRICS,
   type JobAlertRule,
@@ -69,6 +73,17 @@ export interface SensitiveAuditTargets {
   readonly keyArns: string[];
 }
 
+/** A rule's message as EventBridge's input transformer fills it: each <name> becomes the event field at its path. */
+function alertText(rule: JobAlertRule): string {
+  return rule.message
+    .split(/(<\w+>)/)
+    .map((part) => {
+      const name = /^<(\w+)>$/.exec(part)?.[1];
+      return name && rule.fields[name] ? events.EventField.fromPath(rule.fields[name]) : part;
+    })
+    .join('');
+}
+
 /** An EventBridge pattern as the policy model writes it (`detail-type`), as aws-cdk-lib takes it (`detailType`). */
 function eventPatternOf(pattern: Record<string, unknown>): events.EventPattern {
   const { 'detail-type': detailType, ...rest } = pattern as { 'detail-type'?: string[] } & Record<string, unknown>;
@@ -103,6 +118,18 @@ export interface BackupMonitoringProps {
    */
   readonly malwareScanning?: boolean;
   /**
+   * Escalate systemic failures to a topic of their own: failed jobs of at least `minResources`
+   * distinct resources in the window, copies of every copying category failing at once, and any
+   * failure on the sensitive path.
+   * @default no escalation topic
+   */
+  readonly escalation?: EscalationSettings;
+  /**
+   * Categories that copy to the backup account, for the broken-destination alarm.
+   * @default none
+   */
+  readonly copyingCategories?: string[];
+  /**
    * The sensitive vaults and keys whose every touch (policy changes, restores, refused decrypts)
    * alerts on the sensitive topic, from CloudTrail's API-call events.
    * @default no audit rules
@@ -131,6 +158,10 @@ export class BackupMonitoring extends Construct {
   readonly freshnessFunction?: lambda.Function;
   /** The backup dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
+  /** The topic systemic failures escalate to, when escalation is on. */
+  readonly escalationTopic?: sns.Topic;
+  /** The function that counts failed resources in the window, when escalation is on. */
+  readonly systemicFailureFunction?: lambda.Function;
   /** The log of finished malware scans, when scanning is on. */
   readonly scanResults?: logs.ILogGroup;
   private readonly staleAlarmNames = new Map<string, string>();
@@ -148,6 +179,10 @@ export class BackupMonitoring extends Construct {
       this.sensitiveTopic = this.alertTopic('SensitiveAlerts', 'Sensitive data backup alerts', props.settings.sensitiveEmails, []);
     }
 
+    if (props.escalation) {
+      this.escalationTopic = this.alertTopic('EscalationAlerts', 'Backup escalations: systemic failures', props.escalation.emails, props.escalation.httpsEndpoints);
+    }
+
     const sensitiveVaults = props.vaults.filter((v) => v.sensitive);
     for (const rule of jobAlertRules({
       sensitiveVaultNames: sensitiveVaults.map((v) => v.vault.backupVaultName),
@@ -155,7 +190,10 @@ export class BackupMonitoring extends Construct {
       separateSensitive: this.sensitiveTopic !== undefined,
       malwareScanning: props.malwareScanning,
     })) {
-      this.rules.push(this.jobRule(rule, rule.sensitive && this.sensitiveTopic ? this.sensitiveTopic : this.topic));
+      const rule_ = this.jobRule(rule, rule.sensitive && this.sensitiveTopic ? this.sensitiveTopic : this.topic);
+      // Any failure on the sensitive path escalates as well.
+      if (rule.sensitive && this.escalationTopic) rule_.addTarget(new targets.SnsTopic(this.escalationTopic, { message: events.RuleTargetInput.fromText(alertText(rule)) }));
+      this.rules.push(rule_);
     }
 
     if (props.sensitiveAudit) {
@@ -202,6 +240,10 @@ export class BackupMonitoring extends Construct {
       });
     }
 
+    if (props.escalation && this.escalationTopic) {
+      this.systemicFailureFunction = this.systemicFailureCheck(props.escalation, props.copyingCategories ?? [], prefix, this.escalationTopic);
+    }
+
     if (props.freshness && Object.keys(props.freshness).length > 0) {
       this.freshnessFunction = this.freshnessCheck(props.freshness, props.settings.freshnessMarginHours, prefix);
     }
@@ -228,16 +270,98 @@ export class BackupMonitoring extends Construct {
 
   private jobRule(rule: JobAlertRule, topic: sns.Topic): events.Rule {
     const { source, 'detail-type': detailType, detail } = rule.pattern as { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
-    // The message as EventBridge's input transformer fills it: each <name> becomes the event field at its path.
-    const text = rule.message.split(/(<\w+>)/).map((part) => {
-      const name = /^<(\w+)>$/.exec(part)?.[1];
-      return name && rule.fields[name] ? events.EventField.fromPath(rule.fields[name]) : part;
-    });
     return new events.Rule(this, rule.id, {
       description: rule.description,
       eventPattern: { source, detailType, detail },
-      targets: [new targets.SnsTopic(topic, { message: events.RuleTargetInput.fromText(text.join('')) })],
+      targets: [new targets.SnsTopic(topic, { message: events.RuleTargetInput.fromText(alertText(rule)) })],
     });
+  }
+
+  /**
+   * Counts, on every failed backup or copy job (and every five minutes, so the count falls back),
+   * the distinct resources failing in the window and the categories failing their copies; two alarms
+   * on those counts escalate.
+   */
+  private systemicFailureCheck(escalation: EscalationSettings, copyingCategories: readonly string[], prefix: string, topic: sns.Topic): lambda.Function {
+    const role = new iam.Role(this, 'SystemicFailuresRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Lists failed backup and copy jobs and the backup plans',
+    });
+    const logGroup = operationalLogGroup(this, 'SystemicFailuresLogs', 'The log holds resource ARNs and counts of failed jobs, no data');
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['backup:ListBackupJobs', 'backup:ListCopyJobs', 'backup:ListBackupPlans'], resources: ['*'] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const logGroupId = (Stack.of(this).resolve(logGroup.logGroupArn) as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    acknowledge(
+      role.node.findChild('DefaultPolicy'),
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ListBackupJobs, ListCopyJobs and ListBackupPlans support no resource-level permissions; all are read-only.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`, reason: "Log streams of the function's own log group, whose names are not known in advance." },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Read-only permissions of this one function, kept with its role.' },
+    );
+    const fn = handlerFunction(this, 'SystemicFailures', {
+      handler: 'systemic-failures',
+      serviceName: SYSTEMIC_FAILURE_METRICS.service,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      role,
+      logGroup,
+      description: 'Counts the distinct resources whose backup or copy jobs failed in the escalation window',
+      environment: SYSTEMIC_FAILURES_ENVIRONMENT.encode({ WINDOW_MINUTES: escalation.windowMinutes, COPYING_CATEGORIES: [...copyingCategories] }),
+      // Runs at once are the same count: one at a time is enough, the others are dropped as throttled.
+      reservedConcurrentExecutions: 1,
+    });
+    acknowledge(
+      fn,
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC', reason: 'The function calls only AWS Backup APIs and reads no data; it needs no network access to resources in a VPC.' },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ', reason: 'Each run recounts the whole window from AWS Backup; a lost run is repeated by the next event or the five-minute schedule.' },
+    );
+    new events.Rule(this, 'SystemicFailuresOnJobFailure', {
+      description: 'Recounts the failed resources on every failed backup or copy job',
+      eventPattern: { source: ['aws.backup'], detailType: ['Backup Job State Change', 'Copy Job State Change'], detail: { state: JOB_FAILURE_STATES } },
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
+    });
+    new events.Rule(this, 'SystemicFailuresSchedule', {
+      description: 'Recounts the failed resources every five minutes, so the count falls back as the window moves on',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 1 })],
+    });
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: SYSTEMIC_FAILURE_METRICS.namespace, metricName, dimensionsMap: { service: SYSTEMIC_FAILURE_METRICS.service }, statistic: 'Maximum', period: Duration.minutes(5) });
+    const systemic = new cloudwatch.Alarm(this, 'SystemicFailure', {
+      alarmName: `${prefix}-systemic-backup-failure`,
+      alarmDescription: `Backup or copy jobs of at least ${escalation.minResources} distinct resources failed within ${escalation.windowMinutes} minutes: something they share is broken (role, key, vault, quota, an AWS event)`,
+      metric: metric(SYSTEMIC_FAILURE_METRICS.failedResources),
+      threshold: escalation.minResources,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    systemic.addAlarmAction(new actions.SnsAction(topic));
+    this.alarms.push(systemic);
+    if (copyingCategories.length > 1) {
+      const broken = new cloudwatch.Alarm(this, 'BrokenCopyDestination', {
+        alarmName: `${prefix}-copy-destination-broken`,
+        alarmDescription: `Copies to the backup account failed for every category that copies (${copyingCategories.join(', ')}) within ${escalation.windowMinutes} minutes: the destination vault, its key or its policy is broken`,
+        metric: metric(SYSTEMIC_FAILURE_METRICS.categoriesFailingCopy),
+        threshold: copyingCategories.length,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      broken.addAlarmAction(new actions.SnsAction(topic));
+      this.alarms.push(broken);
+    }
+    const errors = new cloudwatch.Alarm(this, 'SystemicFailuresErrors', {
+      alarmName: `${prefix}-systemic-failure-check-errors`,
+      alarmDescription: 'The systemic-failure count failed: failures are not being escalated',
+      metric: fn.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    errors.addAlarmAction(new actions.SnsAction(this.topic));
+    this.alarms.push(errors);
+    return fn;
   }
 
   private freshnessCheck(categories: NonNullable<BackupMonitoringProps['freshness']>, marginHours: number, prefix: string): lambda.Function {

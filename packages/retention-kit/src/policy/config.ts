@@ -20,7 +20,7 @@ import { ACCOUNT_ID, ORGANIZATION_ID, REGION, ROLE_NAME, VAULT_NAME, backupVault
 import { BUILT_IN_CATEGORIES, BUILT_IN_CATEGORY_NAMES, CATEGORY_FIELD_DEFAULTS, type CategoryContext, DEFAULT_ROLE_NAMES, DEFAULT_VAULT_NAMES } from './categories';
 import { backupScheduleProblems, parseAwsCron, scheduleIntervals } from './cron';
 import { type ConfigProblem, RetentionConfigError, suggestion } from './errors';
-import { DEFAULT_FRESHNESS_MARGIN_HOURS } from './monitoring';
+import { DEFAULT_ESCALATION, DEFAULT_FRESHNESS_MARGIN_HOURS } from './monitoring';
 
 /** Cold storage must last at least this long before deletion (AWS Backup rule). */
 export const MIN_COLD_STORAGE_DAYS = 90;
@@ -216,6 +216,18 @@ export interface RetentionPolicy {
   readonly organizationPolicy?: OrganizationBackupPolicySettings;
 }
 
+/** Who is told when failures are systemic, and what counts as systemic. */
+export interface EscalationSettings {
+  /** Email addresses subscribed to the escalation topic. */
+  readonly emails: string[];
+  /** HTTPS endpoints subscribed to the escalation topic (a paging service). */
+  readonly httpsEndpoints: string[];
+  /** Distinct resources whose backup or copy jobs fail within the window before it escalates. */
+  readonly minResources: number;
+  /** The window, in minutes. */
+  readonly windowMinutes: number;
+}
+
 /** Who is told about backup failures and stale recovery points. */
 export interface MonitoringSettings {
   /** Email addresses subscribed to the alert topic. */
@@ -226,6 +238,11 @@ export interface MonitoringSettings {
   readonly sensitiveEmails: string[];
   /** Hours past the RPO before a recovery point counts as stale. */
   readonly freshnessMarginHours: number;
+  /**
+   * The escalation topic's subscribers and when failures are systemic.
+   * @default nobody subscribed; 3 resources within 60 minutes
+   */
+  readonly escalation?: EscalationSettings;
 }
 
 const wholeDays = (min: number) => z.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(min, `must be at least ${min}`);
@@ -286,16 +303,26 @@ const accountSettingsShape = {
 };
 
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address');
+const escalationSchema = z.strictObject({
+  email_subscriptions: z.array(email).optional(),
+  https_subscriptions: z.array(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL')).optional(),
+  min_resources: z.number().int('must be a whole number').min(2, 'must be at least 2: one failing resource is what the alert topic is for').max(1000).optional(),
+  window_minutes: z.number().int('must be a whole number of minutes').min(5, 'must be at least 5 minutes').max(1440, 'must be at most 1440 minutes (a day)').optional(),
+});
+
 const monitoringSchema = z.strictObject({
   email_subscriptions: z.array(email).optional(),
   https_subscriptions: z.array(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL')).optional(),
   sensitive_email_subscriptions: z.array(email).optional(),
   freshness_margin_hours: z.number().int().min(0).max(168, 'must be at most 168 hours').optional(),
+  escalation: escalationSchema.optional(),
 });
 
 const environmentSchema = z.strictObject({
   ...accountSettingsShape,
   production: z.boolean().optional(),
+  // What counts as systemic differs by environment (a test account has few resources).
+  monitoring: z.strictObject({ escalation: escalationSchema.optional() }).optional(),
   backup_policies: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -383,6 +410,15 @@ function zodProblems(error: z.ZodError, raw: unknown, prefix: string[], allowedK
 }
 
 
+
+function escalationSettings(e: z.infer<typeof escalationSchema>): EscalationSettings {
+  return {
+    emails: e.email_subscriptions ?? [],
+    httpsEndpoints: e.https_subscriptions ?? [],
+    minResources: e.min_resources ?? DEFAULT_ESCALATION.minResources,
+    windowMinutes: e.window_minutes ?? DEFAULT_ESCALATION.windowMinutes,
+  };
+}
 
 /** CDK context given on the command line (`-c key=value`) arrives as a string; accept JSON there. */
 export function fromContextValue(value: unknown): unknown {
@@ -748,6 +784,7 @@ export function parseRetentionPolicy(context: Record<string, unknown>): Retentio
       httpsEndpoints: cfg.monitoring?.https_subscriptions ?? [],
       sensitiveEmails: cfg.monitoring?.sensitive_email_subscriptions ?? [],
       freshnessMarginHours: cfg.monitoring?.freshness_margin_hours ?? DEFAULT_FRESHNESS_MARGIN_HOURS,
+      escalation: escalationSettings({ ...cfg.monitoring?.escalation, ...envOverride?.monitoring?.escalation }),
     },
     organizationTrailArn: cfg.audit_trail?.organization_trail_arn,
     production: envOverride?.production ?? cfg.production ?? /^prod(uction)?$/.test(cfg.environment ?? ''),

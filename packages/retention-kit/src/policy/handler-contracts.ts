@@ -13,7 +13,7 @@ export const HYDRATE_REFUSED_ERROR = 'HydrateRefusedError';
 /** The error a bucket hydration worker throws when objects differ between source and target; not retried. */
 export const HYDRATION_MISMATCH_ERROR = 'HydrationMismatch';
 
-export const HANDLER_NAMES = ['freshness-check', 'cognito-export', 'restore-validation', 'hydrate-table', 'hydrate-bucket', 'recover-control', 'recover-sync'] as const;
+export const HANDLER_NAMES = ['freshness-check', 'cognito-export', 'restore-validation', 'hydrate-table', 'hydrate-bucket', 'recover-control', 'recover-sync', 'systemic-failures'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** A value passed to a handler that is missing or does not have the shape both sides agreed on. */
@@ -99,6 +99,12 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 export const FRESHNESS_CHECK_ENVIRONMENT = new HandlerEnvironment('freshness-check', {
   CATEGORIES: json(z.record(z.string(), z.object({ rpoHours: z.number().positive(), copies: z.boolean() }))),
   MARGIN_HOURS: json(z.number().nonnegative().default(1)),
+});
+
+/** The systemic-failure check: the window and the categories whose copies it watches. */
+export const SYSTEMIC_FAILURES_ENVIRONMENT = new HandlerEnvironment('systemic-failures', {
+  WINDOW_MINUTES: json(z.number().int().positive()),
+  COPYING_CATEGORIES: json(z.array(nonEmpty)),
 });
 
 /** The Cognito export: the pools, where their files go, the call rates and the hand-over time. */

@@ -19,3 +19,22 @@ export interface CategoryFreshness {
 
 /** Default margin on top of the RPO before a recovery point counts as stale (daily: 24 + 1 = 25 hours). */
 export const DEFAULT_FRESHNESS_MARGIN_HOURS = 1;
+
+/** Names shared by the systemic-failure function (which publishes) and the monitoring construct (which alarms). */
+export const SYSTEMIC_FAILURE_METRICS = {
+  namespace: 'RetentionKit',
+  /** Distinct resources with a failed backup or copy job in the window. */
+  failedResources: 'FailedResources',
+  /** Categories with a failed copy to the backup account in the window. */
+  categoriesFailingCopy: 'CategoriesFailingCopy',
+  service: 'retention-systemic-failures',
+} as const;
+
+/**
+ * When failures escalate. Three distinct resources: one failing resource is routine (a lock, a
+ * throttled call, a resource being changed) and goes to the alert topic; two can coincide; three
+ * failing together point at something they share (the role, a key, the vault, a quota, an AWS
+ * event). Sixty minutes: the default start window, so the failures of one scheduled run (every
+ * daily job starts within it) fall in one window.
+ */
+export const DEFAULT_ESCALATION = { minResources: 3, windowMinutes: 60 } as const;

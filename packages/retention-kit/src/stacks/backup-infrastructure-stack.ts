@@ -175,11 +175,14 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
         ],
         settings: this.policy.monitoring,
         malwareScanning: categories.some((c) => c.malwareScan !== undefined),
+        escalation: this.policy.monitoring.escalation,
+        copyingCategories: categories.filter((c) => c.copyDestination !== undefined).map((c) => c.name),
         freshness: Object.fromEntries(
           Object.values(this.policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined, enhancedMonitoring: c.enhancedMonitoring }]),
         ),
       });
       new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn });
+      if (this.monitoring.escalationTopic) new CfnOutput(this, 'EscalationTopicArn', { value: this.monitoring.escalationTopic.topicArn });
     }
 
     if (props.compliance !== false) {
