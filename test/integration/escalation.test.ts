@@ -21,7 +21,7 @@ type Resource = { Type: string; Properties: Record<string, any> };
 describe('escalation of systemic failures, from AWS\'s sample failed-job event (AWS Backup stubbed)', () => {
   let backup: BackupStub;
   let infrastructure: LocalStateMachines;
-  let d: Deployment;
+  let d: Deployment & { directory: string };
   let failedJobs: { ResourceArn: string; BackupJobId: string }[] = [];
   let failedCopies: { ResourceArn: string; CopyJobId: string; CreatedBy: { BackupPlanId: string } }[] = [];
   const now = Date.now() / 1000;
