@@ -48,7 +48,8 @@ describe('event targets, delivered through their deployed rules (AWS Backup stub
       [/^\/backup\/plans\/p1\/selections\/?$/, () => ({ BackupSelectionsList: [{ SelectionId: 's1', BackupPlanId: 'p1' }] })],
       [/^\/backup\/plans\/p1\/selections\/s1$/, () => ({ BackupSelection: { SelectionName: 's', IamRoleArn: 'r', Resources: [table('Fresh'), table('Stale')] } })],
       [/^\/resources\/(.+)\/recovery-points\/?$/, (m) => ({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: now - (m[1].endsWith('Fresh') ? 2 : 40) * 3600 }] })],
-      [/^\/copy-jobs\/?$/, () => ({ CopyJobs: [{ State: 'COMPLETED', CompletionDate: now - 3600 }] })],
+      [/^\/copy-jobs\/?$/, (_m, _b, query) => ({ CopyJobs: query.get('state') === 'RUNNING' ? [] : [{ State: 'COMPLETED', CompletionDate: now - 3600 }] })],
+      [/^\/backup-jobs\/?$/, (_m, _b, query) => ({ BackupJobs: query.get('state') === 'RUNNING' ? [] : [{ BackupJobId: 'scheduled', State: 'COMPLETED', CreationDate: now - 3600 }] })],
     ]);
     const env = synthesize(referenceApp());
     const options = {
@@ -88,7 +89,7 @@ describe('event targets, delivered through their deployed rules (AWS Backup stub
   it('runs the freshness check on its schedule rule, with the input the rule hands its target', async () => {
     const scheduled = { version: '0', id: 'd6b8b1c0-0000-4000-8000-000000000001', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '111111111111', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} };
     const [result] = await infrastructure.deliver('MonitoringFreshnessSchedule', scheduled);
-    expect(result).toEqual({ stale: 1, resources: 2 });
+    expect(result).toEqual({ stale: 1, resources: 2, slowJobs: 0, missedStarts: 0 });
     expect(backup.requests.some((r) => r.path.startsWith(`/resources/${table('Stale')}/recovery-points`))).toBe(true);
   });
 });

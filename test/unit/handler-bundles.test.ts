@@ -85,7 +85,7 @@ describe('the prebuilt handler bundles', () => {
 describe('handler contracts', () => {
   it('decode what the construct encodes', () => {
     const categories = { critical_data: { rpoHours: 24, copies: true } };
-    expect(FRESHNESS_CHECK_ENVIRONMENT.decode(FRESHNESS_CHECK_ENVIRONMENT.encode({ CATEGORIES: categories, MARGIN_HOURS: 2 }))).toEqual({ CATEGORIES: categories, MARGIN_HOURS: 2 });
+    expect(FRESHNESS_CHECK_ENVIRONMENT.decode(FRESHNESS_CHECK_ENVIRONMENT.encode({ CATEGORIES: categories, MARGIN_HOURS: 2 }))).toEqual({ CATEGORIES: categories, MARGIN_HOURS: 2, SLOW_JOB_SHARE: 0.8 });
     const backup = { kind: 'aws-backup' as const, vaultName: 'v', roleArn: 'arn:aws:iam::111111111111:role/r', deleteAfterDays: 35 };
     expect(RECOVER_CONTROL_ENVIRONMENT.decode(RECOVER_CONTROL_ENVIRONMENT.encode({ TABLE_NAME: 'orders', PRE_RECOVERY_BACKUP: backup, PAUSE_FUNCTIONS: ['api'] }))).toEqual({
       TABLE_NAME: 'orders',
@@ -119,6 +119,7 @@ describe('the freshness-check bundle (AWS Backup answered by a stub server: no l
       [/^\/backup\/plans\/p1\/selections\/s1$/, () => ({ BackupSelection: { SelectionName: 's', IamRoleArn: 'r', Resources: [table('Fresh'), table('Stale')] } })],
       [/^\/resources\/(.+)\/recovery-points\/?$/, (m) => ({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: now - (m[1].endsWith('Fresh') ? 2 : 40) * 3600 }] })],
       [/^\/copy-jobs\/?$/, () => ({ CopyJobs: [{ State: 'COMPLETED', CompletionDate: now - 3600 }] })],
+      [/^\/backup-jobs\/?$/, () => ({ BackupJobs: [] })],
     ];
     const paths: string[] = [];
     const server = createServer((request, response) => {
@@ -145,7 +146,7 @@ describe('the freshness-check bundle (AWS Backup answered by a stub server: no l
       });
       const handler = builtHandler('freshness-check');
       process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
-      expect(await handler({})).toEqual({ stale: 1, resources: 2 });
+      expect(await handler({})).toEqual({ stale: 1, resources: 2, slowJobs: 0, missedStarts: 0 });
     } finally {
       process.stdout.write = write;
       process.env = saved;

@@ -59,3 +59,26 @@ describe('the escalation topic and the systemic-failure alarms', () => {
     ).toThrow(/monitoring\.escalation\.email_subscriptions\.0 = "not-an-address": must be an email address[\s\S]*monitoring\.escalation\.min_resources = 1: must be at least 2[\s\S]*monitoring\.escalation\.window_minutes = 2000: must be at most 1440/);
   });
 });
+
+describe('slow and missed jobs', () => {
+  const resources = infrastructure();
+  const topic = (prefix: string) => ofType(resources, 'AWS::SNS::Topic').find(([id]) => id.startsWith(prefix))![0];
+
+  it('alarms per category on a job running past 80% of its completion window, and on a resource its last scheduled run skipped', () => {
+    const slow = alarmNamed(resources, 'slow-jobs-critical_data');
+    expect(slow).toMatchObject({ MetricName: 'SlowJobs', Threshold: 1, AlarmActions: [{ Ref: topic('MonitoringAlerts') }] });
+    expect(slow.AlarmDescription).toContain('80% of its 1440-minute completion window');
+    const missed = alarmNamed(resources, 'missed-start-critical_data');
+    expect(missed).toMatchObject({ MetricName: 'MissedStarts', Threshold: 1, AlarmActions: [{ Ref: topic('MonitoringAlerts') }] });
+    expect(missed.AlarmDescription).toContain('cron(0 2 * * ? *), 60-minute start window');
+    // The sensitive category's go to the sensitive topic, like its stale alarm.
+    expect(alarmNamed(resources, 'missed-start-ssn_data').AlarmActions).toEqual([{ Ref: topic('MonitoringSensitiveAlerts') }]);
+  });
+
+  it('tells the freshness check each category\'s schedule and windows, and the slow share', () => {
+    const fn = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('MonitoringFreshnessCheck'))![1];
+    const variables = fn.Properties.Environment.Variables;
+    expect(JSON.parse(variables.CATEGORIES).critical_data).toEqual({ rpoHours: 24, copies: true, schedule: 'cron(0 2 * * ? *)', startWindowMinutes: 60, completionWindowMinutes: 1440 });
+    expect(JSON.parse(variables.SLOW_JOB_SHARE)).toBe(0.8);
+  });
+});

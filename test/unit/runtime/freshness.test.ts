@@ -1,6 +1,7 @@
 import {
   BackupClient,
   GetBackupSelectionCommand,
+  ListBackupJobsCommand,
   ListBackupPlansCommand,
   ListBackupSelectionsCommand,
   ListCopyJobsCommand,
@@ -10,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../packages/retention-kit-cli/src/cli/main';
 import { handler } from '../../../packages/retention-kit-cli/src/lambdas/freshness-check';
-import { checkFreshness } from '../../../packages/retention-kit-cli/src/runtime/freshness';
+import { checkFreshness, lastRunPastStartWindow } from '../../../packages/retention-kit-cli/src/runtime/freshness';
 
 const backup = mockClient(BackupClient);
 const client = new BackupClient({ region: 'us-east-1' });
@@ -44,7 +45,9 @@ function world(spec: {
     const p = page(spec.points[input.ResourceArn] ?? [], input.NextToken);
     return { RecoveryPoints: p.items.map((r) => ({ CreationDate: r.created, Status: r.status ?? 'COMPLETED' })), NextToken: p.next };
   });
-  backup.on(ListCopyJobsCommand).callsFake((input: { ByResourceArn: string; NextToken?: string }) => {
+  backup.on(ListBackupJobsCommand).resolves({ BackupJobs: [] });
+  backup.on(ListCopyJobsCommand).callsFake((input: { ByResourceArn?: string; NextToken?: string }) => {
+    if (!input.ByResourceArn) return { CopyJobs: [] };
     const p = page(spec.copies[input.ByResourceArn] ?? [], input.NextToken);
     return { CopyJobs: p.items.map((d) => ({ CompletionDate: d, State: 'COMPLETED' })), NextToken: p.next };
   });
@@ -76,8 +79,8 @@ describe('freshness check (AWS Backup mocked: no local server exists for it)', (
     expect(byName.NoCopy).toMatchObject({ status: 'stale', problems: ['no completed copy to the backup account in the last 50 hours'] });
     expect(byName.Never).toMatchObject({ status: 'never backed up', category: 'document_storage', problems: ['no completed recovery point at all'] });
     expect(report.categories).toEqual([
-      { category: 'critical_data', resources: 3, stale: 2, oldestAgeHours: 30 },
-      { category: 'document_storage', resources: 1, stale: 1, oldestAgeHours: Infinity },
+      { category: 'critical_data', resources: 3, stale: 2, oldestAgeHours: 30, slowJobs: 0, oldestRunningJobMinutes: 0, missedStarts: 0 },
+      { category: 'document_storage', resources: 1, stale: 1, oldestAgeHours: Infinity, slowJobs: 0, oldestRunningJobMinutes: 0, missedStarts: 0 },
     ]);
   });
 
@@ -130,10 +133,54 @@ describe('`retention status` and the scheduled handler (AWS Backup mocked: no lo
     } finally {
       process.stdout.write = write;
     }
-    expect(result).toEqual({ stale: 1, resources: 2 });
+    expect(result).toEqual({ stale: 1, resources: 2, slowJobs: 0, missedStarts: 0 });
     const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
     const stale = emf.find((m) => m.StaleResources !== undefined);
     expect(stale).toMatchObject({ Category: 'critical_data', service: 'retention-freshness', StaleResources: 1 });
     expect(stale._aws.CloudWatchMetrics[0].Namespace).toBe('RetentionKit');
+  });
+});
+
+describe('slow and missed jobs (AWS Backup mocked: no local server exists for it)', () => {
+  beforeEach(() => backup.reset());
+  const DAILY = { rpoHours: 24, copies: false, schedule: 'cron(0 2 * * ? *)', startWindowMinutes: 60, completionWindowMinutes: 600 };
+
+  it('counts a running job past 80% of its completion window as slow, and names the oldest running job\'s age', async () => {
+    world({ plans: [{ id: 'p1', name: 'Persistent-critical_data', resources: [table('Fresh')] }], points: { [table('Fresh')]: [{ created: hoursAgo(2) }] }, copies: {} });
+    backup.on(ListBackupJobsCommand).callsFake((input: { ByState?: string }) =>
+      input.ByState === 'RUNNING'
+        ? {
+            BackupJobs: [
+              { BackupJobId: 'slow', ResourceArn: table('Big'), CreationDate: new Date(NOW.getTime() - 500 * 60_000), CreatedBy: { BackupPlanId: 'p1' } },
+              { BackupJobId: 'fine', ResourceArn: table('Small'), CreationDate: new Date(NOW.getTime() - 100 * 60_000), CreatedBy: { BackupPlanId: 'p1' } },
+              { BackupJobId: 'not-ours', ResourceArn: table('Other'), CreationDate: new Date(NOW.getTime() - 900 * 60_000), CreatedBy: { BackupPlanId: 'someone-else' } },
+            ],
+          }
+        : { BackupJobs: [{ BackupJobId: 'scheduled' }] },
+    );
+    const report = await checkFreshness(client, { categories: { critical_data: DAILY }, marginHours: 1, now: NOW });
+    expect(report.slowJobs).toEqual([{ kind: 'backup', jobId: 'slow', resourceArn: table('Big'), category: 'critical_data', runningMinutes: 500, completionWindowMinutes: 600 }]);
+    expect(report.categories[0]).toMatchObject({ slowJobs: 1, oldestRunningJobMinutes: 500, missedStarts: 0 });
+  });
+
+  it('counts a resource with no backup job since the last scheduled run past its start window as a missed start', async () => {
+    world({ plans: [{ id: 'p1', name: 'Persistent-critical_data', resources: [table('Ran'), table('Skipped')] }], points: { [table('Ran')]: [{ created: hoursAgo(9) }], [table('Skipped')]: [{ created: hoursAgo(9) }] }, copies: {} });
+    backup.on(ListBackupJobsCommand).callsFake((input: { ByState?: string; ByResourceArn?: string; ByCreatedAfter?: Date }) => {
+      if (input.ByState === 'RUNNING') return { BackupJobs: [] };
+      // Today's 02:00 run (NOW is 12:00) created a job for one of them.
+      expect(input.ByCreatedAfter).toEqual(new Date('2026-11-22T01:59:00Z'));
+      return { BackupJobs: input.ByResourceArn === table('Ran') ? [{ BackupJobId: 'scheduled', State: 'COMPLETED' }] : [] };
+    });
+    const report = await checkFreshness(client, { categories: { critical_data: DAILY }, marginHours: 1, now: NOW });
+    const skipped = report.resources.find((r) => r.resourceArn === table('Skipped'))!;
+    expect(skipped).toMatchObject({ missedStart: true, lastScheduledRun: new Date('2026-11-22T02:00:00Z'), status: 'fresh' });
+    expect(skipped.problems).toEqual(['no backup job was started for the run scheduled at 2026-11-22T02:00:00.000Z']);
+    expect(report.categories[0].missedStarts).toBe(1);
+  });
+
+  it('waits for the start window to pass before it looks', () => {
+    expect(lastRunPastStartWindow('cron(0 2 * * ? *)', 60, new Date('2026-11-22T02:30:00Z'))).toEqual(new Date('2026-11-21T02:00:00Z'));
+    expect(lastRunPastStartWindow('cron(0 2 * * ? *)', 60, new Date('2026-11-22T03:00:00Z'))).toEqual(new Date('2026-11-22T02:00:00Z'));
+    expect(lastRunPastStartWindow('cron(0 */12 * * ? *)', 60, new Date('2026-11-22T14:00:00Z'))).toEqual(new Date('2026-11-22T12:00:00Z'));
   });
 });

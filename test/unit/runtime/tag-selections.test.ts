@@ -1,4 +1,4 @@
-import { BackupClient, GetBackupSelectionCommand, ListBackupPlansCommand, ListBackupSelectionsCommand, ListCopyJobsCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
+import { BackupClient, GetBackupSelectionCommand, ListBackupJobsCommand, ListBackupPlansCommand, ListBackupSelectionsCommand, ListCopyJobsCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,7 @@ describe('freshness of tag-selected resources (AWS Backup and the Resource Group
     backup.on(ListRecoveryPointsByResourceCommand).callsFake((input: { ResourceArn: string }) => ({
       RecoveryPoints: input.ResourceArn === volume('vol-batch-2') ? [] : [{ Status: 'COMPLETED', CreationDate: new Date(NOW.getTime() - 3_600_000) }],
     }));
+    backup.on(ListBackupJobsCommand).resolves({ BackupJobs: [] });
     backup.on(ListCopyJobsCommand).resolves({ CopyJobs: [{ CompletionDate: new Date(NOW.getTime() - 3_600_000), State: 'COMPLETED' }] });
   });
 

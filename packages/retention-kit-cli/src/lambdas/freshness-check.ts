@@ -15,19 +15,23 @@ const metrics = new Metrics({ namespace: FRESHNESS_METRICS.namespace, serviceNam
 const backup = new BackupClient(clientSettings());
 const tagging = new ResourceGroupsTaggingAPIClient(clientSettings());
 
-export const handler = async (): Promise<{ stale: number; resources: number }> => {
-  const { CATEGORIES: categories, MARGIN_HOURS: marginHours } = FRESHNESS_CHECK_ENVIRONMENT.decode();
-  const report = await checkFreshness(backup, { categories, marginHours, tagging });
+export const handler = async (): Promise<{ stale: number; resources: number; slowJobs: number; missedStarts: number }> => {
+  const { CATEGORIES: categories, MARGIN_HOURS: marginHours, SLOW_JOB_SHARE: slowJobShare } = FRESHNESS_CHECK_ENVIRONMENT.decode();
+  const report = await checkFreshness(backup, { categories, marginHours, tagging, slowJobShare });
   for (const summary of report.categories) {
     const metric = metrics.singleMetric();
     metric.addDimension(FRESHNESS_METRICS.dimension, summary.category);
     metric.addMetric(FRESHNESS_METRICS.staleResources, MetricUnit.Count, summary.stale);
     if (Number.isFinite(summary.oldestAgeHours) && summary.resources > 0) metric.addMetric(FRESHNESS_METRICS.oldestRecoveryPointAgeHours, MetricUnit.Count, summary.oldestAgeHours);
+    metric.addMetric(FRESHNESS_METRICS.slowJobs, MetricUnit.Count, summary.slowJobs);
+    metric.addMetric(FRESHNESS_METRICS.oldestRunningJobMinutes, MetricUnit.Count, summary.oldestRunningJobMinutes);
+    metric.addMetric(FRESHNESS_METRICS.missedStarts, MetricUnit.Count, summary.missedStarts);
   }
+  for (const job of report.slowJobs) logger.warn('job running long', { ...job });
   for (const resource of report.resources.filter((r) => r.status !== 'fresh')) {
     logger.warn('recovery point not fresh', { resourceArn: resource.resourceArn, category: resource.category, status: resource.status, problems: resource.problems });
   }
   const stale = report.resources.filter((r) => r.status !== 'fresh').length;
   logger.info('freshness checked', { resources: report.resources.length, stale });
-  return { stale, resources: report.resources.length };
+  return { stale, resources: report.resources.length, slowJobs: report.slowJobs.length, missedStarts: report.resources.filter((r) => r.missedStart).length };
 };

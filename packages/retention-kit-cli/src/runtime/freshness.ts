@@ -8,16 +8,27 @@
 import {
   type BackupClient,
   GetBackupSelectionCommand,
+  paginateListBackupJobs,
   paginateListBackupPlans,
   paginateListBackupSelections,
   paginateListCopyJobs,
   paginateListRecoveryPointsByResource,
 } from '@aws-sdk/client-backup';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import type { CategoryFreshness } from 'retention-kit/policy';
+import { type CategoryFreshness, DEFAULT_SLOW_JOB_SHARE, parseAwsCron, runsBetween } from 'retention-kit/policy';
 import { resolveTagSelection, selectsByTag } from './tag-selections';
 
 export type FreshnessStatus = 'fresh' | 'stale' | 'never backed up';
+
+/** A backup or copy job still running past the slow share of its rule's completion window. */
+export interface SlowJob {
+  readonly kind: 'backup' | 'copy';
+  readonly jobId: string;
+  readonly resourceArn?: string;
+  readonly category: string;
+  readonly runningMinutes: number;
+  readonly completionWindowMinutes: number;
+}
 
 export interface ResourceFreshness {
   readonly resourceArn: string;
@@ -31,6 +42,10 @@ export interface ResourceFreshness {
   readonly status: FreshnessStatus;
   /** Why it is not fresh, in words. */
   readonly problems: readonly string[];
+  /** The last scheduled run whose start window has passed, when the category's schedule is known. */
+  readonly lastScheduledRun?: Date;
+  /** No backup job was created for it at that run. */
+  readonly missedStart?: boolean;
 }
 
 export interface CategorySummary {
@@ -39,11 +54,18 @@ export interface CategorySummary {
   readonly stale: number;
   /** The largest recovery point age in the category, in hours (Infinity when one was never backed up). */
   readonly oldestAgeHours: number;
+  /** Running jobs past the slow share of the completion window. */
+  readonly slowJobs: number;
+  /** Age of the oldest running backup or copy job, in minutes (0 when none runs). */
+  readonly oldestRunningJobMinutes: number;
+  /** Resources whose last scheduled run created no backup job. */
+  readonly missedStarts: number;
 }
 
 export interface FreshnessReport {
   readonly checkedAt: Date;
   readonly resources: readonly ResourceFreshness[];
+  readonly slowJobs: readonly SlowJob[];
   readonly categories: readonly CategorySummary[];
 }
 
@@ -55,6 +77,51 @@ export interface FreshnessOptions {
   readonly concurrency?: number;
   /** Lists what tag-based selections select (the app's tag conditions, an organization policy's tags). */
   readonly tagging?: ResourceGroupsTaggingAPIClient;
+  /** Share of the completion window after which a running job counts as slow. */
+  readonly slowJobShare?: number;
+}
+
+/** The latest run of the schedule whose start window had passed by `now`. */
+export function lastRunPastStartWindow(schedule: string, startWindowMinutes: number, now: Date): Date | undefined {
+  const cron = parseAwsCron(schedule);
+  const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 40 * 86_400_000;
+  const limit = now.getTime() / 60_000 - startWindowMinutes;
+  const runs = runsBetween(cron, new Date(dayStart), 41).filter((m) => m <= limit);
+  return runs.length > 0 ? new Date(runs[runs.length - 1] * 60_000) : undefined;
+}
+
+/** Whether any backup job of the resource was created at or after `since` (a scheduled run creates one even when it then fails). */
+async function backupJobSince(backup: BackupClient, resourceArn: string, since: Date): Promise<boolean> {
+  for await (const page of paginateListBackupJobs({ client: backup }, { ByResourceArn: resourceArn, ByCreatedAfter: since })) {
+    if ((page.BackupJobs ?? []).length > 0) return true;
+  }
+  return false;
+}
+
+/** Running backup and copy jobs of the toolkit's plans, with their category and age. */
+async function runningJobs(backup: BackupClient, categories: Readonly<Record<string, CategoryFreshness>>, now: Date): Promise<{ kind: 'backup' | 'copy'; jobId: string; resourceArn?: string; category: string; runningMinutes: number }[]> {
+  const byPlan = new Map<string, string>();
+  for await (const page of paginateListBackupPlans({ client: backup }, {})) {
+    for (const plan of page.BackupPlansList ?? []) {
+      const category = Object.keys(categories).find((c) => (plan.BackupPlanName ?? '').endsWith(`-${c}`));
+      if (category && plan.BackupPlanId) byPlan.set(plan.BackupPlanId, category);
+    }
+  }
+  const minutes = (created: Date | undefined) => (created ? Math.round((now.getTime() - created.getTime()) / 60_000) : 0);
+  const jobs: { kind: 'backup' | 'copy'; jobId: string; resourceArn?: string; category: string; runningMinutes: number }[] = [];
+  for await (const page of paginateListBackupJobs({ client: backup }, { ByState: 'RUNNING' })) {
+    for (const job of page.BackupJobs ?? []) {
+      const category = job.CreatedBy?.BackupPlanId ? byPlan.get(job.CreatedBy.BackupPlanId) : undefined;
+      if (category) jobs.push({ kind: 'backup', jobId: job.BackupJobId ?? '?', resourceArn: job.ResourceArn, category, runningMinutes: minutes(job.CreationDate) });
+    }
+  }
+  for await (const page of paginateListCopyJobs({ client: backup }, { ByState: 'RUNNING' })) {
+    for (const job of page.CopyJobs ?? []) {
+      const category = job.CreatedBy?.BackupPlanId ? byPlan.get(job.CreatedBy.BackupPlanId) : undefined;
+      if (category) jobs.push({ kind: 'copy', jobId: job.CopyJobId ?? '?', resourceArn: job.ResourceArn, category, runningMinutes: minutes(job.CreationDate) });
+    }
+  }
+  return jobs;
 }
 
 const HOUR = 3_600_000;
@@ -149,7 +216,17 @@ export async function checkFreshness(backup: BackupClient, options: FreshnessOpt
       else if (copyAge > thresholdHours) problems.push(`newest copy to the backup account is ${copyAge} hours old (limit ${thresholdHours})`);
     }
     const status: FreshnessStatus = pointAge === undefined ? 'never backed up' : problems.length > 0 ? 'stale' : 'fresh';
-    return { resourceArn, category, plan, thresholdHours, newestRecoveryPoint: newestPoint, recoveryPointAgeHours: pointAge, newestCopy: copy, copyAgeHours: copyAge, status, problems };
+    // A scheduled run creates a job for every selected resource; none since the last run means it did not start.
+    const lastScheduledRun = policy.schedule && policy.startWindowMinutes ? lastRunPastStartWindow(policy.schedule, policy.startWindowMinutes, now) : undefined;
+    const missedStart = lastScheduledRun ? !(await backupJobSince(backup, resourceArn, new Date(lastScheduledRun.getTime() - 60_000))) : undefined;
+    if (missedStart) problems.push(`no backup job was started for the run scheduled at ${lastScheduledRun!.toISOString()}`);
+    return { resourceArn, category, plan, thresholdHours, newestRecoveryPoint: newestPoint, recoveryPointAgeHours: pointAge, newestCopy: copy, copyAgeHours: copyAge, status, problems, lastScheduledRun, missedStart };
+  });
+  const share = options.slowJobShare ?? DEFAULT_SLOW_JOB_SHARE;
+  const running = await runningJobs(backup, options.categories, now);
+  const slowJobs: SlowJob[] = running.flatMap((job) => {
+    const window = options.categories[job.category].completionWindowMinutes;
+    return window !== undefined && job.runningMinutes > share * window ? [{ ...job, completionWindowMinutes: window }] : [];
   });
   const categories = Object.keys(options.categories).map((category): CategorySummary => {
     const inCategory = checked.filter((r) => r.category === category);
@@ -158,7 +235,10 @@ export async function checkFreshness(backup: BackupClient, options: FreshnessOpt
       resources: inCategory.length,
       stale: inCategory.filter((r) => r.status !== 'fresh').length,
       oldestAgeHours: inCategory.reduce((max, r) => Math.max(max, r.recoveryPointAgeHours ?? Infinity), 0),
+      slowJobs: slowJobs.filter((j) => j.category === category).length,
+      oldestRunningJobMinutes: running.filter((j) => j.category === category).reduce((max, j) => Math.max(max, j.runningMinutes), 0),
+      missedStarts: inCategory.filter((r) => r.missedStart).length,
     };
   });
-  return { checkedAt: now, resources: checked, categories };
+  return { checkedAt: now, resources: checked, slowJobs, categories };
 }

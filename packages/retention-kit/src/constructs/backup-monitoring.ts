@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
+  DEFAULT_SLOW_JOB_SHARE,
   type EscalationSettings,
   JOB_FAILURE_STATES,
   SCAN_RESULT_PATTERN,
@@ -61,6 +62,21 @@ export interface FreshnessTarget {
   readonly copies: boolean;
   /** Whether stale points alert on the sensitive topic. */
   readonly enhancedMonitoring: boolean;
+  /**
+   * The rule's schedule (AWS cron, UTC): resources with no backup job since its last run past the start window alarm.
+   * @default no missed-start alarm
+   */
+  readonly schedule?: string;
+  /**
+   * Minutes a scheduled job has to start.
+   * @default no missed-start alarm
+   */
+  readonly startWindowMinutes?: number;
+  /**
+   * Minutes a started job has to complete: a job running past the slow share of it alarms.
+   * @default no slow-job alarm
+   */
+  readonly completionWindowMinutes?: number;
 }
 
 /** The sensitive vaults and keys whose every touch alerts. */
@@ -373,7 +389,7 @@ export class BackupMonitoring extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         // tag:GetResources lists what tag-based selections select (tag conditions, an organization backup policy).
-        actions: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListRecoveryPointsByResource', 'backup:ListCopyJobs', 'tag:GetResources'],
+        actions: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListRecoveryPointsByResource', 'backup:ListCopyJobs', 'backup:ListBackupJobs', 'tag:GetResources'],
         resources: ['*'],
       }),
     );
@@ -394,8 +410,11 @@ export class BackupMonitoring extends Construct {
       logGroup,
       description: 'Checks that every protected resource has a recovery point (and a copy) within its RPO',
       environment: FRESHNESS_CHECK_ENVIRONMENT.encode({
-        CATEGORIES: Object.fromEntries(Object.entries(categories).map(([c, { rpoHours, copies }]) => [c, { rpoHours, copies }])),
+        CATEGORIES: Object.fromEntries(
+          Object.entries(categories).map(([c, { rpoHours, copies, schedule, startWindowMinutes, completionWindowMinutes }]) => [c, { rpoHours, copies, schedule, startWindowMinutes, completionWindowMinutes }]),
+        ),
         MARGIN_HOURS: marginHours,
+        SLOW_JOB_SHARE: DEFAULT_SLOW_JOB_SHARE,
       }),
       // One run at a time is all an hourly check needs.
       reservedConcurrentExecutions: 1,
@@ -454,6 +473,41 @@ export class BackupMonitoring extends Construct {
       alarm.addAlarmAction(new actions.SnsAction(enhancedMonitoring && this.sensitiveTopic ? this.sensitiveTopic : this.topic));
       this.alarms.push(alarm);
       this.staleAlarmNames.set(category, alarmName);
+      const id = category.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase());
+      const target = categories[category];
+      const perCategory = (metricName: string) =>
+        new cloudwatch.Metric({ namespace: FRESHNESS_METRICS.namespace, metricName, dimensionsMap: { [FRESHNESS_METRICS.dimension]: category, service: FRESHNESS_METRICS.service }, statistic: 'Maximum', period: Duration.hours(1) });
+      const extra: cloudwatch.Alarm[] = [];
+      if (target.completionWindowMinutes !== undefined) {
+        extra.push(
+          new cloudwatch.Alarm(this, `Slow${id}`, {
+            alarmName: `${prefix}-slow-jobs-${category}`,
+            alarmDescription: `A ${category} backup or copy job has run longer than ${Math.round(DEFAULT_SLOW_JOB_SHARE * 100)}% of its ${target.completionWindowMinutes}-minute completion window: AWS Backup cancels it at the window's end`,
+            metric: perCategory(FRESHNESS_METRICS.slowJobs),
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+        );
+      }
+      if (target.schedule !== undefined && target.startWindowMinutes !== undefined) {
+        extra.push(
+          new cloudwatch.Alarm(this, `MissedStart${id}`, {
+            alarmName: `${prefix}-missed-start-${category}`,
+            alarmDescription: `A ${category} resource got no backup job at its last scheduled run (${target.schedule}, ${target.startWindowMinutes}-minute start window): the plan did not run for it`,
+            metric: perCategory(FRESHNESS_METRICS.missedStarts),
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+        );
+      }
+      for (const a of extra) {
+        a.addAlarmAction(new actions.SnsAction(enhancedMonitoring && this.sensitiveTopic ? this.sensitiveTopic : this.topic));
+        this.alarms.push(a);
+      }
     }
     return fn;
   }
@@ -494,6 +548,8 @@ export class BackupMonitoring extends Construct {
       dashboard.addWidgets(
         new cloudwatch.GraphWidget({ title: 'Oldest newest-recovery-point age per category (hours)', left: perCategory(FRESHNESS_METRICS.oldestRecoveryPointAgeHours, 'Maximum'), width: 12 }),
         new cloudwatch.GraphWidget({ title: 'Stale resources per category', left: perCategory(FRESHNESS_METRICS.staleResources, 'Maximum'), width: 12 }),
+        new cloudwatch.GraphWidget({ title: 'Oldest running backup or copy job per category (minutes)', left: perCategory(FRESHNESS_METRICS.oldestRunningJobMinutes, 'Maximum'), width: 12 }),
+        new cloudwatch.GraphWidget({ title: 'Resources the last scheduled run skipped, per category', left: perCategory(FRESHNESS_METRICS.missedStarts, 'Maximum'), width: 12 }),
       );
     }
     dashboard.addWidgets(

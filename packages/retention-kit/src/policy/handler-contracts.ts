@@ -97,8 +97,20 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 
 /** The freshness check: categories to check and the margin past each RPO. */
 export const FRESHNESS_CHECK_ENVIRONMENT = new HandlerEnvironment('freshness-check', {
-  CATEGORIES: json(z.record(z.string(), z.object({ rpoHours: z.number().positive(), copies: z.boolean() }))),
+  CATEGORIES: json(
+    z.record(
+      z.string(),
+      z.object({
+        rpoHours: z.number().positive(),
+        copies: z.boolean(),
+        schedule: z.string().optional(),
+        startWindowMinutes: z.number().int().positive().optional(),
+        completionWindowMinutes: z.number().int().positive().optional(),
+      }),
+    ),
+  ),
   MARGIN_HOURS: json(z.number().nonnegative().default(1)),
+  SLOW_JOB_SHARE: json(z.number().positive().max(1).default(0.8)),
 });
 
 /** The systemic-failure check: the window and the categories whose copies it watches. */

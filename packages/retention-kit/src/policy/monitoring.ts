@@ -6,6 +6,12 @@ export const FRESHNESS_METRICS = {
   /** Age of the oldest newest-recovery-point in the category, in hours. */
   oldestRecoveryPointAgeHours: 'OldestRecoveryPointAgeHours',
   dimension: 'Category',
+  /** Running backup or copy jobs older than the slow share of the rule's completion window. */
+  slowJobs: 'SlowJobs',
+  /** Age of the oldest running backup or copy job, in minutes. */
+  oldestRunningJobMinutes: 'OldestRunningJobMinutes',
+  /** Resources with no backup job since the last scheduled run whose start window has passed. */
+  missedStarts: 'MissedStarts',
   /** Powertools adds a `service` dimension to every metric; the alarms must name it too. */
   service: 'retention-freshness',
 } as const;
@@ -15,7 +21,19 @@ export interface CategoryFreshness {
   readonly rpoHours: number;
   /** Whether the category copies to the backup account (then the newest copy must be fresh too). */
   readonly copies: boolean;
+  /** The rule's schedule (AWS cron, UTC), for the starts missed; without it none are counted. */
+  readonly schedule?: string;
+  /** Minutes a scheduled job has to start. */
+  readonly startWindowMinutes?: number;
+  /** Minutes a started job has to complete: slow is a share of it. */
+  readonly completionWindowMinutes?: number;
 }
+
+/**
+ * A running job is slow past this share of its rule's completion window: at 80% there is still a
+ * fifth of the window to act in before AWS Backup cancels it.
+ */
+export const DEFAULT_SLOW_JOB_SHARE = 0.8;
 
 /** Default margin on top of the RPO before a recovery point counts as stale (daily: 24 + 1 = 25 hours). */
 export const DEFAULT_FRESHNESS_MARGIN_HOURS = 1;

@@ -178,7 +178,17 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
         escalation: this.policy.monitoring.escalation,
         copyingCategories: categories.filter((c) => c.copyDestination !== undefined).map((c) => c.name),
         freshness: Object.fromEntries(
-          Object.values(this.policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined, enhancedMonitoring: c.enhancedMonitoring }]),
+          Object.values(this.policy.categories).map((c) => [
+            c.name,
+            {
+              rpoHours: c.rpoHours,
+              copies: c.copyDestination !== undefined,
+              enhancedMonitoring: c.enhancedMonitoring,
+              schedule: c.schedule,
+              startWindowMinutes: c.startWindowMinutes,
+              completionWindowMinutes: c.completionWindowMinutes,
+            },
+          ]),
         ),
       });
       new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn });

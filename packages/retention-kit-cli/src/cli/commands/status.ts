@@ -22,7 +22,9 @@ export function formatFreshness(report: FreshnessReport): string {
     table.push([r.resourceArn, r.category, r.status === 'fresh' ? 'fresh' : r.status.toUpperCase(), when(r.newestRecoveryPoint, r.recoveryPointAgeHours), when(r.newestCopy, r.copyAgeHours), `${r.thresholdHours} h`, r.problems.join('; ')]);
   }
   const stale = report.resources.filter((r) => r.status !== 'fresh').length;
-  return `${table.toString()}\n${report.resources.length} protected resources, ${stale} not fresh (checked ${report.checkedAt.toISOString()})`;
+  const missed = report.resources.filter((r) => r.missedStart).length;
+  const slow = report.slowJobs.map((j) => `\n  slow ${j.kind} job ${j.jobId} (${j.category}${j.resourceArn ? `, ${j.resourceArn}` : ''}): running ${j.runningMinutes} of its ${j.completionWindowMinutes} minutes`).join('');
+  return `${table.toString()}\n${report.resources.length} protected resources, ${stale} not fresh, ${missed} missed their last scheduled start, ${report.slowJobs.length} jobs running slow (checked ${report.checkedAt.toISOString()})${slow}`;
 }
 
 export function statusCommand(): Command {
@@ -32,11 +34,16 @@ export function statusCommand(): Command {
     .option('--margin-hours <hours>', 'hours past the RPO before a recovery point counts as stale (default from the policy)')
     .action(async (options: { region?: string; profile?: string; json?: boolean; app: string; marginHours?: string }) => {
       const policy = parseRetentionPolicy(cdkJsonContext(resolve(options.app)));
-      const categories = Object.fromEntries(Object.values(policy.categories).map((c) => [c.name, { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined }]));
+      const categories = Object.fromEntries(
+        Object.values(policy.categories).map((c) => [
+          c.name,
+          { rpoHours: c.rpoHours, copies: c.copyDestination !== undefined, schedule: c.schedule, startWindowMinutes: c.startWindowMinutes, completionWindowMinutes: c.completionWindowMinutes },
+        ]),
+      );
       const marginHours = options.marginHours === undefined ? policy.monitoring.freshnessMarginHours : Number(options.marginHours);
       const settings = await awsSettings(options);
       const report = await checkFreshness(new BackupClient(settings), { categories, marginHours, tagging: new ResourceGroupsTaggingAPIClient(settings) });
       output(options, report, () => `${formatFreshness(report)}\n`);
-      if (report.resources.some((r) => r.status !== 'fresh')) exitWith(EXIT_CODES.problem);
+      if (report.resources.some((r) => r.status !== 'fresh' || r.missedStart) || report.slowJobs.length > 0) exitWith(EXIT_CODES.problem);
     });
 }
