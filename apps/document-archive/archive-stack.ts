@@ -2,6 +2,7 @@ import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -74,5 +75,9 @@ export class ArchiveStack extends Stack {
       logging: { clusterLogging: { enabledTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((type) => ({ type })) } },
     });
     Retention.of(cluster).protect('cluster_state');
+
+    // The archive's domain events (document received, scanned, catalogued): kept in an archive, replayable.
+    const bus = new events.EventBus(this, 'ArchiveEvents', { eventBusName: 'document-archive-events' });
+    Retention.of(bus).protect('event_history');
   }
 }

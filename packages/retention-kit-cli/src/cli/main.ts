@@ -7,6 +7,7 @@ import { cognitoCommand } from './commands/cognito';
 import { doctorCommand } from './commands/doctor';
 import { hydrateCommand } from './commands/hydrate';
 import { recoverCommand } from './commands/recover';
+import { replayCommand } from './commands/replay';
 import { reportCommand } from './commands/report';
 import { restoreCommand } from './commands/restore';
 import { reviewCommand } from './commands/review';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .addCommand(reviewCommand())
     .addCommand(restoreCommand())
     .addCommand(searchCommand())
+    .addCommand(replayCommand())
     .addCommand(cognitoCommand())
     .addCommand(hydrateCommand())
     .addCommand(recoverCommand());

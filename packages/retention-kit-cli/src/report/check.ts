@@ -91,6 +91,13 @@ function rowProblems(
     return [];
   }
   if (!record || record.status !== 'protected') return [];
+  if (record.archive) {
+    const archive = resources[record.archive.logicalId] as (Resource & { Properties?: { RetentionDays?: number; SourceArn?: { 'Fn::GetAtt'?: string[] } } }) | undefined;
+    if (archive?.Type !== 'AWS::Events::Archive' || archive.Properties?.SourceArn?.['Fn::GetAtt']?.[0] !== row.logicalId) return [`no EventBridge archive of this bus in its stack (expected ${record.archive.name})`];
+    const days = archive.Properties?.RetentionDays ?? 0;
+    // 0 keeps events indefinitely.
+    return days === 0 || days >= record.retentionDays ? [] : [`its archive keeps events ${days} days, less than the ${record.retentionDays} its category requires`];
+  }
   if (record.selectedBy === 'organization-policy') {
     const keeps = organization.get(record.category);
     if (keeps === undefined) return [`its category ${record.category} is left to an organization backup policy, and no BACKUP_POLICY in this assembly selects the tag ${CATEGORY_TAG}=${record.category}`];

@@ -45,7 +45,7 @@ function protectionCells(report: ProtectionReport): string[][] {
     .filter((row) => row.status === 'protected')
     .map((row) => [
       row.path,
-      row.selectedBy === 'organization-policy' ? 'organization policy (tag)' : 'app plan (ARN)',
+      row.archive ? 'EventBridge archive' : row.selectedBy === 'organization-policy' ? 'organization policy (tag)' : 'app plan (ARN)',
       row.tiers && row.retentionDays !== undefined ? describeTiers(row.tiers, row.retentionDays) : '-',
       [row.airGappedTarget ? 'backed up into the local air-gapped vault' : '', row.airGappedCopy ? `copy to ${copyTarget(row.airGappedCopy)}` : ''].filter(Boolean).join('; ') || '-',
       row.malwareScan ? row.malwareScan.toLowerCase().replace('_', ' ') : '-',

@@ -43,6 +43,8 @@ export interface ReportRow {
   readonly airGappedTarget?: boolean;
   readonly malwareScan?: string;
   readonly indexed?: boolean;
+  /** For an event bus: the EventBridge archive that keeps its events. */
+  readonly archive?: { readonly logicalId: string; readonly name: string };
 }
 
 /** A selection by tag: resources outside the app (tag conditions) or in every member account (an organization backup policy). */

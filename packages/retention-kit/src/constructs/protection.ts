@@ -1,5 +1,6 @@
 import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, type IAspect, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -311,6 +312,10 @@ function keepVersions(resource: IConstruct, cfn: s3.CfnBucket, category: { reten
 export function protectResource(policy: RetentionPolicy, targets: BackupTargets, resource: IConstruct, categoryName: string, options: ProtectOptions = {}): void {
   const cfn = cfnResourceOf(resource, 'protect');
   const type = STATEFUL_RESOURCE_TYPES[cfn.cfnResourceType];
+  if (cfn instanceof events.CfnEventBus) {
+    archiveEventBus(policy, cfn, categoryName, options);
+    return;
+  }
   if (!type.awsBackup) throw new Error(`protect(${resource.node.path}): ${type.alternative}`);
   const category = policy.categories[categoryName];
   if (!category) {
@@ -397,6 +402,56 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
     ...(category.malwareScan ? { malwareScan: category.malwareScan } : {}),
     ...(category.index ? { indexed: true } : {}),
     tiers: recoveryPointTiers(category, type.features),
+  });
+}
+
+/**
+ * An event bus is kept by an EventBridge archive of its events, for the category's retention: AWS
+ * Backup has no event bus support. An archive cannot leave its account, so a category that copies
+ * to the backup account is refused with the reason.
+ */
+function archiveEventBus(policy: RetentionPolicy, cfn: events.CfnEventBus, categoryName: string, options: ProtectOptions): void {
+  const category = policy.categories[categoryName];
+  if (!category) {
+    const known = Object.keys(policy.categories);
+    records.set(cfn, { status: 'protected', category: categoryName } as ProtectedRecord);
+    cfn.node.addValidation({ validate: () => [`unknown category "${categoryName}"${suggestion(categoryName, known)}; known categories: ${known.join(', ')}`] });
+    return;
+  }
+  const problems: string[] = [];
+  if (category.copyDestination) {
+    problems.push(
+      `category ${category.name} copies to the backup account, and an EventBridge archive cannot leave its account: use a category with copy_to_backup_account: false for event buses, or forward the events to a bus in the backup account and archive them there`,
+    );
+  }
+  if (category.dedicatedVault) problems.push(`category ${category.name} is the sensitive path (its own vault, key and role); an event bus needs another category`);
+  if (options.sensitiveTable || options.database) problems.push('sensitiveTable and database options do not apply to an event bus');
+  if (problems.length > 0) cfn.node.addValidation({ validate: () => problems });
+  const stack = Stack.of(cfn);
+  const name = [stack.stackName, ...cfn.node.scopes.slice(cfn.node.scopes.indexOf(stack) + 1).map((s) => s.node.id).filter((id) => id !== 'Resource')]
+    .join('-')
+    .replace(/[^.\-_A-Za-z0-9]/g, '-')
+    .slice(0, 48);
+  const archive = new events.CfnArchive(cfn.stack, `${cfn.node.id}Archive`, {
+    archiveName: name,
+    sourceArn: cfn.attrArn,
+    retentionDays: category.retentionDays,
+    description: `Every event of ${cfn.node.path}, kept ${category.retentionDays} days (category ${category.name})`,
+  });
+  archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  Tags.of(cfn).add(CATEGORY_TAG, category.name);
+  record(cfn, {
+    status: 'protected',
+    category: category.name,
+    schedule: 'continuous',
+    rpoHours: 0,
+    scheduleIntervalHours: 0,
+    retentionDays: category.retentionDays,
+    copyRequired: false,
+    localVault: `EventBridge archive ${name}`,
+    sensitive: false,
+    archive: { logicalId: stack.getLogicalId(archive), name },
+    tiers: [{ tier: 'warm', fromDay: 0 }],
   });
 }
 

@@ -44,6 +44,8 @@ export interface ProtectedRecord {
   readonly indexed?: boolean;
   /** The storage tiers a recovery point passes through, and the day each starts. */
   readonly tiers?: readonly StorageTier[];
+  /** For an event bus: the EventBridge archive that keeps its events (instead of AWS Backup). */
+  readonly archive?: { readonly logicalId: string; readonly name: string };
   /** For a locked sensitive table: who may read items, who may scan, restore or export, who may start backups, who may change it. */
   readonly tableAccess?: {
     readonly appRoleArns: readonly string[];

@@ -222,6 +222,15 @@ const TYPES: StatefulResourceType[] = [
     features: features({ crossAccountCopy: true }),
   },
   {
+    cfnType: 'AWS::Events::EventBus',
+    label: 'EventBridge event bus',
+    awsBackup: false,
+    arn: { attribute: 'Arn' },
+    features: NONE,
+    alternative: 'AWS Backup cannot back up an event bus: protect() gives it an EventBridge archive kept as long as the category says (a category without copy_to_backup_account: an archive stays in its account), or exclude it with a reason',
+    note: 'kept in an EventBridge archive (AWS::Events::Archive), replayed with retention replay',
+  },
+  {
     cfnType: 'AWS::Cognito::UserPool',
     label: 'Cognito user pool',
     awsBackup: false,
@@ -235,6 +244,9 @@ const TYPES: StatefulResourceType[] = [
  * and an SSM for SAP application, which holds no data of its own, so it has no row here.
  */
 export const STATEFUL_RESOURCE_TYPES: Readonly<Record<string, StatefulResourceType>> = Object.fromEntries(TYPES.map((t) => [t.cfnType, t]));
+
+/** Types kept by an EventBridge archive instead of AWS Backup. */
+export const ARCHIVED_TYPES = new Set(['AWS::Events::EventBus']);
 
 /** Whether a resource of this type, with these properties, holds data of its own. */
 export function isStatefulResource(cfnType: string, properties: Record<string, unknown> | undefined): boolean {
