@@ -12,6 +12,7 @@ import { reportCommand } from './commands/report';
 import { restoreCommand } from './commands/restore';
 import { reviewCommand } from './commands/review';
 import { searchCommand } from './commands/search';
+import { smokeCommand } from './commands/smoke';
 import { statusCommand } from './commands/status';
 import { runApp } from './run-app';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .addCommand(breakGlassCommand())
     .addCommand(doctorCommand())
     .addCommand(statusCommand())
+    .addCommand(smokeCommand())
     .addCommand(reviewCommand())
     .addCommand(restoreCommand())
     .addCommand(searchCommand())
