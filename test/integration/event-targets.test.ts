@@ -49,6 +49,7 @@ describe('event targets, delivered through their deployed rules (AWS Backup stub
       [/^\/backup\/plans\/p1\/selections\/s1$/, () => ({ BackupSelection: { SelectionName: 's', IamRoleArn: 'r', Resources: [table('Fresh'), table('Stale')] } })],
       [/^\/resources\/(.+)\/recovery-points\/?$/, (m) => ({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: now - (m[1].endsWith('Fresh') ? 2 : 40) * 3600 }] })],
       [/^\/copy-jobs\/?$/, (_m, _b, query) => ({ CopyJobs: query.get('state') === 'RUNNING' ? [] : [{ State: 'COMPLETED', CompletionDate: now - 3600 }] })],
+      [/^\/backup-vaults\/([^/]+)\/recovery-points\/?$/, () => ({ RecoveryPoints: [{ Status: 'COMPLETED', CreatedBy: { BackupPlanId: 'p1' }, CreationDate: now - 3600, BackupSizeInBytes: 1e9, CalculatedLifecycle: { DeleteAt: now + 86400 } }] })],
       [/^\/backup-jobs\/?$/, (_m, _b, query) => ({ BackupJobs: query.get('state') === 'RUNNING' ? [] : [{ BackupJobId: 'scheduled', State: 'COMPLETED', CreationDate: now - 3600 }] })],
     ]);
     const env = synthesize(referenceApp());
@@ -91,5 +92,9 @@ describe('event targets, delivered through their deployed rules (AWS Backup stub
     const [result] = await infrastructure.deliver('MonitoringFreshnessSchedule', scheduled);
     expect(result).toEqual({ stale: 1, resources: 2, slowJobs: 0, missedStarts: 0 });
     expect(backup.requests.some((r) => r.path.startsWith(`/resources/${table('Stale')}/recovery-points`))).toBe(true);
+    // What the local vaults hold, by the names the template gives the function.
+    expect(backup.requests.filter((r) => r.path.endsWith('/recovery-points/') || r.path.endsWith('/recovery-points')).map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/backup-vaults/CompactConnectBackupVault/recovery-points', '/backup-vaults/CompactConnectBackupVault-SSN/recovery-points']),
+    );
   });
 });

@@ -85,7 +85,7 @@ describe('the prebuilt handler bundles', () => {
 describe('handler contracts', () => {
   it('decode what the construct encodes', () => {
     const categories = { critical_data: { rpoHours: 24, copies: true } };
-    expect(FRESHNESS_CHECK_ENVIRONMENT.decode(FRESHNESS_CHECK_ENVIRONMENT.encode({ CATEGORIES: categories, MARGIN_HOURS: 2 }))).toEqual({ CATEGORIES: categories, MARGIN_HOURS: 2, SLOW_JOB_SHARE: 0.8 });
+    expect(FRESHNESS_CHECK_ENVIRONMENT.decode(FRESHNESS_CHECK_ENVIRONMENT.encode({ CATEGORIES: categories, MARGIN_HOURS: 2 }))).toEqual({ CATEGORIES: categories, MARGIN_HOURS: 2, SLOW_JOB_SHARE: 0.8, VAULTS: [], RETENTION_DAYS: {} });
     const backup = { kind: 'aws-backup' as const, vaultName: 'v', roleArn: 'arn:aws:iam::111111111111:role/r', deleteAfterDays: 35 };
     expect(RECOVER_CONTROL_ENVIRONMENT.decode(RECOVER_CONTROL_ENVIRONMENT.encode({ TABLE_NAME: 'orders', PRE_RECOVERY_BACKUP: backup, PAUSE_FUNCTIONS: ['api'] }))).toEqual({
       TABLE_NAME: 'orders',

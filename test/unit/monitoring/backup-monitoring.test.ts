@@ -136,7 +136,7 @@ describe('BackupMonitoring in the environment stack', () => {
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
     const [, policy] = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('MonitoringFreshnessRole'))!;
     const actions = policy.Properties!.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
-    expect(actions.sort()).toEqual(['backup:GetBackupSelection', 'backup:ListBackupJobs', 'backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:ListCopyJobs', 'backup:ListRecoveryPointsByResource', 'logs:CreateLogStream', 'logs:PutLogEvents', 'tag:GetResources']);
+    expect(actions.sort()).toEqual(['backup:GetBackupSelection', 'backup:ListBackupJobs', 'backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:ListCopyJobs', 'backup:ListRecoveryPointsByBackupVault', 'backup:ListRecoveryPointsByResource', 'logs:CreateLogStream', 'logs:PutLogEvents', 'tag:GetResources']);
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'BackupInfrastructure-freshness-check-errors', MetricName: 'Errors' });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'BackupInfrastructure-freshness-check-missed-runs', MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
   });

@@ -9,6 +9,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { FRESHNESS_CHECK_ENVIRONMENT, FRESHNESS_METRICS } from 'retention-kit/policy';
 import { clientSettings } from '../runtime/clients';
 import { checkFreshness } from '../runtime/freshness';
+import { vaultStorage } from '../runtime/storage';
 
 const logger = new Logger({ serviceName: FRESHNESS_METRICS.service });
 const metrics = new Metrics({ namespace: FRESHNESS_METRICS.namespace, serviceName: FRESHNESS_METRICS.service });
@@ -16,7 +17,7 @@ const backup = new BackupClient(clientSettings());
 const tagging = new ResourceGroupsTaggingAPIClient(clientSettings());
 
 export const handler = async (): Promise<{ stale: number; resources: number; slowJobs: number; missedStarts: number }> => {
-  const { CATEGORIES: categories, MARGIN_HOURS: marginHours, SLOW_JOB_SHARE: slowJobShare } = FRESHNESS_CHECK_ENVIRONMENT.decode();
+  const { CATEGORIES: categories, MARGIN_HOURS: marginHours, SLOW_JOB_SHARE: slowJobShare, VAULTS: vaults, RETENTION_DAYS: retentionDays } = FRESHNESS_CHECK_ENVIRONMENT.decode();
   const report = await checkFreshness(backup, { categories, marginHours, tagging, slowJobShare });
   for (const summary of report.categories) {
     const metric = metrics.singleMetric();
@@ -28,6 +29,19 @@ export const handler = async (): Promise<{ stale: number; resources: number; slo
     metric.addMetric(FRESHNESS_METRICS.missedStarts, MetricUnit.Count, summary.missedStarts);
   }
   for (const job of report.slowJobs) logger.warn('job running long', { ...job });
+  // What the vaults hold per category and tier, and what outstays its retention.
+  for (const usage of vaults.length > 0 ? await vaultStorage(backup, { vaults, retentionDays }) : []) {
+    for (const [tier, { count, bytes }] of [['warm', usage.warm], ['cold', usage.cold]] as const) {
+      const metric = metrics.singleMetric();
+      metric.addDimensions({ [FRESHNESS_METRICS.dimension]: usage.category, Vault: usage.vault, Tier: tier });
+      metric.addMetric(FRESHNESS_METRICS.recoveryPoints, MetricUnit.Count, count);
+      metric.addMetric(FRESHNESS_METRICS.recoveryPointGigabytes, MetricUnit.Gigabytes, bytes / 1e9);
+    }
+    const compliance = metrics.singleMetric();
+    compliance.addDimensions({ [FRESHNESS_METRICS.dimension]: usage.category, Vault: usage.vault });
+    compliance.addMetric(FRESHNESS_METRICS.overRetention, MetricUnit.Count, usage.overRetention);
+    compliance.addMetric(FRESHNESS_METRICS.withoutLifecycle, MetricUnit.Count, usage.withoutLifecycle);
+  }
   for (const resource of report.resources.filter((r) => r.status !== 'fresh')) {
     logger.warn('recovery point not fresh', { resourceArn: resource.resourceArn, category: resource.category, status: resource.status, problems: resource.problems });
   }

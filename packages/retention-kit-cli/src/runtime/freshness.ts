@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-backup';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { type CategoryFreshness, DEFAULT_SLOW_JOB_SHARE, parseAwsCron, runsBetween } from 'retention-kit/policy';
+import { planCategories } from './plans';
 import { resolveTagSelection, selectsByTag } from './tag-selections';
 
 export type FreshnessStatus = 'fresh' | 'stale' | 'never backed up';
@@ -100,13 +101,7 @@ async function backupJobSince(backup: BackupClient, resourceArn: string, since: 
 
 /** Running backup and copy jobs of the toolkit's plans, with their category and age. */
 async function runningJobs(backup: BackupClient, categories: Readonly<Record<string, CategoryFreshness>>, now: Date): Promise<{ kind: 'backup' | 'copy'; jobId: string; resourceArn?: string; category: string; runningMinutes: number }[]> {
-  const byPlan = new Map<string, string>();
-  for await (const page of paginateListBackupPlans({ client: backup }, {})) {
-    for (const plan of page.BackupPlansList ?? []) {
-      const category = Object.keys(categories).find((c) => (plan.BackupPlanName ?? '').endsWith(`-${c}`));
-      if (category && plan.BackupPlanId) byPlan.set(plan.BackupPlanId, category);
-    }
-  }
+  const byPlan = await planCategories(backup, Object.keys(categories));
   const minutes = (created: Date | undefined) => (created ? Math.round((now.getTime() - created.getTime()) / 60_000) : 0);
   const jobs: { kind: 'backup' | 'copy'; jobId: string; resourceArn?: string; category: string; runningMinutes: number }[] = [];
   for await (const page of paginateListBackupJobs({ client: backup }, { ByState: 'RUNNING' })) {

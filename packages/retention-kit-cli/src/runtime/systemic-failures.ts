@@ -5,8 +5,9 @@
  * runs; AWS Backup's metrics count jobs, not resources, which is why metric math cannot tell one
  * resource failing five times from five resources failing once.
  */
-import { type BackupClient, type BackupJobState, type CopyJobState, paginateListBackupJobs, paginateListBackupPlans, paginateListCopyJobs } from '@aws-sdk/client-backup';
+import { type BackupClient, type BackupJobState, type CopyJobState, paginateListBackupJobs, paginateListCopyJobs } from '@aws-sdk/client-backup';
 import { JOB_FAILURE_STATES } from 'retention-kit/policy';
+import { planCategories } from './plans';
 
 const COPY_FAILURE_STATES: CopyJobState[] = ['FAILED', 'PARTIAL'];
 
@@ -18,18 +19,6 @@ export interface SystemicFailureReport {
   readonly categoriesFailingCopy: readonly string[];
   /** Failed jobs in the window (a resource can have several). */
   readonly failedJobs: number;
-}
-
-/** The category of each of the toolkit's plans, by plan id (plans are named `<stack>-<category>` or `retention-kit-<category>`). */
-async function planCategories(backup: BackupClient, categories: readonly string[]): Promise<Map<string, string>> {
-  const byPlan = new Map<string, string>();
-  for await (const page of paginateListBackupPlans({ client: backup }, {})) {
-    for (const plan of page.BackupPlansList ?? []) {
-      const category = categories.find((c) => (plan.BackupPlanName ?? '').endsWith(`-${c}`));
-      if (category && plan.BackupPlanId) byPlan.set(plan.BackupPlanId, category);
-    }
-  }
-  return byPlan;
 }
 
 export async function systemicFailures(

@@ -77,6 +77,11 @@ export interface FreshnessTarget {
    * @default no slow-job alarm
    */
   readonly completionWindowMinutes?: number;
+  /**
+   * Days the category keeps recovery points: older ones count against retention compliance.
+   * @default not counted
+   */
+  readonly retentionDays?: number;
 }
 
 /** The sensitive vaults and keys whose every touch alerts. */
@@ -261,7 +266,7 @@ export class BackupMonitoring extends Construct {
     }
 
     if (props.freshness && Object.keys(props.freshness).length > 0) {
-      this.freshnessFunction = this.freshnessCheck(props.freshness, props.settings.freshnessMarginHours, prefix);
+      this.freshnessFunction = this.freshnessCheck(props.freshness, props.settings.freshnessMarginHours, prefix, props.vaults.map((v) => v.vault.backupVaultName));
     }
     this.dashboard = this.buildDashboard(prefix, Object.keys(props.freshness ?? {}));
   }
@@ -380,7 +385,7 @@ export class BackupMonitoring extends Construct {
     return fn;
   }
 
-  private freshnessCheck(categories: NonNullable<BackupMonitoringProps['freshness']>, marginHours: number, prefix: string): lambda.Function {
+  private freshnessCheck(categories: NonNullable<BackupMonitoringProps['freshness']>, marginHours: number, prefix: string, vaultNames: string[]): lambda.Function {
     const role = new iam.Role(this, 'FreshnessRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Reads backup plans, selections, recovery points and copy jobs',
@@ -389,7 +394,16 @@ export class BackupMonitoring extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         // tag:GetResources lists what tag-based selections select (tag conditions, an organization backup policy).
-        actions: ['backup:ListBackupPlans', 'backup:ListBackupSelections', 'backup:GetBackupSelection', 'backup:ListRecoveryPointsByResource', 'backup:ListCopyJobs', 'backup:ListBackupJobs', 'tag:GetResources'],
+        actions: [
+          'backup:ListBackupPlans',
+          'backup:ListBackupSelections',
+          'backup:GetBackupSelection',
+          'backup:ListRecoveryPointsByResource',
+          'backup:ListRecoveryPointsByBackupVault',
+          'backup:ListCopyJobs',
+          'backup:ListBackupJobs',
+          'tag:GetResources',
+        ],
         resources: ['*'],
       }),
     );
@@ -415,6 +429,8 @@ export class BackupMonitoring extends Construct {
         ),
         MARGIN_HOURS: marginHours,
         SLOW_JOB_SHARE: DEFAULT_SLOW_JOB_SHARE,
+        VAULTS: vaultNames,
+        RETENTION_DAYS: Object.fromEntries(Object.entries(categories).flatMap(([c, { retentionDays }]) => (retentionDays ? [[c, retentionDays]] : []))),
       }),
       // One run at a time is all an hourly check needs.
       reservedConcurrentExecutions: 1,
@@ -550,6 +566,28 @@ export class BackupMonitoring extends Construct {
         new cloudwatch.GraphWidget({ title: 'Stale resources per category', left: perCategory(FRESHNESS_METRICS.staleResources, 'Maximum'), width: 12 }),
         new cloudwatch.GraphWidget({ title: 'Oldest running backup or copy job per category (minutes)', left: perCategory(FRESHNESS_METRICS.oldestRunningJobMinutes, 'Maximum'), width: 12 }),
         new cloudwatch.GraphWidget({ title: 'Resources the last scheduled run skipped, per category', left: perCategory(FRESHNESS_METRICS.missedStarts, 'Maximum'), width: 12 }),
+        new cloudwatch.GraphWidget({
+          title: 'Recovery points per category and tier (GB)',
+          left: [
+            new cloudwatch.MathExpression({
+              expression: `SEARCH('{${FRESHNESS_METRICS.namespace},${FRESHNESS_METRICS.dimension},Tier,Vault,service} MetricName="${FRESHNESS_METRICS.recoveryPointGigabytes}"', 'Maximum', 3600)`,
+              label: '',
+              period: Duration.hours(1),
+            }),
+          ],
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Retention compliance: recovery points past their retention, or without a deletion date',
+          left: [
+            new cloudwatch.MathExpression({
+              expression: `SEARCH('{${FRESHNESS_METRICS.namespace},${FRESHNESS_METRICS.dimension},Vault,service} MetricName="${FRESHNESS_METRICS.overRetention}" OR MetricName="${FRESHNESS_METRICS.withoutLifecycle}"', 'Maximum', 3600)`,
+              label: '',
+              period: Duration.hours(1),
+            }),
+          ],
+          width: 12,
+        }),
       );
     }
     dashboard.addWidgets(

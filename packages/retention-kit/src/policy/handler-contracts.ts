@@ -111,6 +111,10 @@ export const FRESHNESS_CHECK_ENVIRONMENT = new HandlerEnvironment('freshness-che
   ),
   MARGIN_HOURS: json(z.number().nonnegative().default(1)),
   SLOW_JOB_SHARE: json(z.number().positive().max(1).default(0.8)),
+  /** The local vaults whose recovery points are counted and sized. */
+  VAULTS: json(z.array(nonEmpty).default([])),
+  /** Each category's retention, for the retention-compliance count. */
+  RETENTION_DAYS: json(z.record(z.string(), z.number().int().positive()).default({})),
 });
 
 /** The systemic-failure check: the window and the categories whose copies it watches. */

@@ -12,6 +12,14 @@ export const FRESHNESS_METRICS = {
   oldestRunningJobMinutes: 'OldestRunningJobMinutes',
   /** Resources with no backup job since the last scheduled run whose start window has passed. */
   missedStarts: 'MissedStarts',
+  /** Recovery points per category, vault and tier (warm, cold). */
+  recoveryPoints: 'RecoveryPoints',
+  /** Their size, in gigabytes. */
+  recoveryPointGigabytes: 'RecoveryPointGigabytes',
+  /** Recovery points older than their category's retention. */
+  overRetention: 'RecoveryPointsOverRetention',
+  /** Recovery points with no deletion date. */
+  withoutLifecycle: 'RecoveryPointsWithoutLifecycle',
   /** Powertools adds a `service` dimension to every metric; the alarms must name it too. */
   service: 'retention-freshness',
 } as const;

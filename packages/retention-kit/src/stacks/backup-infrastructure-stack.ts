@@ -187,6 +187,7 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
               schedule: c.schedule,
               startWindowMinutes: c.startWindowMinutes,
               completionWindowMinutes: c.completionWindowMinutes,
+              retentionDays: c.retentionDays,
             },
           ]),
         ),
