@@ -5,6 +5,7 @@ import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
+import * as redshift from 'aws-cdk-lib/aws-redshift';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -227,6 +228,22 @@ describe('every stateful type AWS Backup supports is classified', () => {
     const message = synthError(app);
     expect(message).toContain('[Data/Cluster] category critical_data moves recovery points to cold storage after 30 days, which AWS Backup cannot do for the type EKS cluster');
     expect(message).not.toContain('Data/Volume');
+  });
+
+  it('accepts a type whose only limits the category does not touch (Redshift in a category that keeps no copy), and refuses the air-gapped target it lacks', () => {
+    const app = new App({
+      context: { backup_account_id: '222222222222', backup_region: 'us-west-2', backup_policies: { warehouse: { retention_days: 30, copy_to_backup_account: false }, gapped: { retention_days: 30, copy_to_backup_account: false, air_gapped_target: true } } },
+      outdir: tempDir('redshift'),
+    });
+    const env = { account: '111111111111', region: 'us-east-1' };
+    new BackupInfrastructureStack(app, 'Infra', { env, monitoring: false, compliance: false });
+    const data = new Stack(app, 'Data', { env });
+    const cluster = (id: string) => new redshift.CfnCluster(data, id, { clusterType: 'single-node', dbName: 'w', masterUsername: 'admin', manageMasterPassword: true, nodeType: 'ra3.large', encrypted: true });
+    Retention.of(cluster('Warehouse')).protect('warehouse');
+    Retention.of(cluster('Gapped')).protect('gapped');
+    const message = synthError(app);
+    expect(message).toContain('[Data/Gapped] category gapped backs up into a local air-gapped vault, which AWS Backup cannot do for the type Redshift cluster');
+    expect(message).not.toContain('Data/Warehouse');
   });
 
   it('writes the ARN of every type from its attribute or its Ref', () => {

@@ -298,26 +298,34 @@ export class BackupMonitoring extends Construct {
     });
   }
 
+  /** The role of a read-only monitoring function: the list calls it needs, and writing to its own log group. */
+  private readOnlyFunctionRole(id: string, props: { description: string; logContents: string; actions: string[]; why: string }): { role: iam.Role; logGroup: logs.ILogGroup } {
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+    const logGroup = operationalLogGroup(this, `${id}Logs`, props.logContents);
+    role.addToPolicy(new iam.PolicyStatement({ actions: props.actions, resources: ['*'] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const logGroupLogicalId = (Stack.of(this).resolve(logGroup.logGroupArn) as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    acknowledge(
+      role.node.findChild('DefaultPolicy'),
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: props.why },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logGroupLogicalId}.Arn>:*]`, reason: "Log streams of the function's own log group, whose names are not known in advance." },
+      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Read-only permissions of this one function, kept with its role.' },
+    );
+    return { role, logGroup };
+  }
+
   /**
    * Counts, on every failed backup or copy job (and every five minutes, so the count falls back),
    * the distinct resources failing in the window and the categories failing their copies; two alarms
    * on those counts escalate.
    */
   private systemicFailureCheck(escalation: EscalationSettings, copyingCategories: readonly string[], prefix: string, topic: sns.Topic): lambda.Function {
-    const role = new iam.Role(this, 'SystemicFailuresRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const { role, logGroup } = this.readOnlyFunctionRole('SystemicFailures', {
       description: 'Lists failed backup and copy jobs and the backup plans',
+      logContents: 'The log holds resource ARNs and counts of failed jobs, no data',
+      actions: ['backup:ListBackupJobs', 'backup:ListCopyJobs', 'backup:ListBackupPlans'],
+      why: 'ListBackupJobs, ListCopyJobs and ListBackupPlans support no resource-level permissions; all are read-only.',
     });
-    const logGroup = operationalLogGroup(this, 'SystemicFailuresLogs', 'The log holds resource ARNs and counts of failed jobs, no data');
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['backup:ListBackupJobs', 'backup:ListCopyJobs', 'backup:ListBackupPlans'], resources: ['*'] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    const logGroupId = (Stack.of(this).resolve(logGroup.logGroupArn) as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    acknowledge(
-      role.node.findChild('DefaultPolicy'),
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ListBackupJobs, ListCopyJobs and ListBackupPlans support no resource-level permissions; all are read-only.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`, reason: "Log streams of the function's own log group, whose names are not known in advance." },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Read-only permissions of this one function, kept with its role.' },
-    );
     const fn = handlerFunction(this, 'SystemicFailures', {
       handler: 'systemic-failures',
       serviceName: SYSTEMIC_FAILURE_METRICS.service,
@@ -386,35 +394,22 @@ export class BackupMonitoring extends Construct {
   }
 
   private freshnessCheck(categories: NonNullable<BackupMonitoringProps['freshness']>, marginHours: number, prefix: string, vaultNames: string[]): lambda.Function {
-    const role = new iam.Role(this, 'FreshnessRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const { role, logGroup } = this.readOnlyFunctionRole('Freshness', {
       description: 'Reads backup plans, selections, recovery points and copy jobs',
+      logContents: 'The log holds resource ARNs, recovery point ages and counts, no data',
+      // tag:GetResources lists what tag-based selections select (tag conditions, an organization backup policy).
+      actions: [
+        'backup:ListBackupPlans',
+        'backup:ListBackupSelections',
+        'backup:GetBackupSelection',
+        'backup:ListRecoveryPointsByResource',
+        'backup:ListRecoveryPointsByBackupVault',
+        'backup:ListCopyJobs',
+        'backup:ListBackupJobs',
+        'tag:GetResources',
+      ],
+      why: 'The AWS Backup list operations the check uses (ListBackupPlans, ListCopyJobs, ...) and tag:GetResources support no resource-level permissions; all are read-only.',
     });
-    const logGroup = operationalLogGroup(this, 'FreshnessLogs', 'The log holds resource ARNs, recovery point ages and counts, no data');
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        // tag:GetResources lists what tag-based selections select (tag conditions, an organization backup policy).
-        actions: [
-          'backup:ListBackupPlans',
-          'backup:ListBackupSelections',
-          'backup:GetBackupSelection',
-          'backup:ListRecoveryPointsByResource',
-          'backup:ListRecoveryPointsByBackupVault',
-          'backup:ListCopyJobs',
-          'backup:ListBackupJobs',
-          'tag:GetResources',
-        ],
-        resources: ['*'],
-      }),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    const logGroupId = (Stack.of(this).resolve(logGroup.logGroupArn) as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    acknowledge(
-      role.node.findChild('DefaultPolicy'),
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'The AWS Backup list operations the check uses (ListBackupPlans, ListCopyJobs, ...) and tag:GetResources support no resource-level permissions; all are read-only.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`, reason: "Log streams of the function's own log group, whose names are not known in advance." },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'Read-only permissions of this one function, kept with its role.' },
-    );
     const fn = handlerFunction(this, 'FreshnessCheck', {
       handler: 'freshness-check',
       serviceName: FRESHNESS_METRICS.service,

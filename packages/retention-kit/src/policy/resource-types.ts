@@ -264,7 +264,7 @@ export interface CategoryDemands {
   readonly continuousBackupDays?: number;
   readonly copyDestination?: unknown;
   readonly airGappedCopy?: unknown;
-  readonly airGappedTarget?: unknown;
+  readonly airGappedTarget?: boolean;
   readonly malwareScan?: unknown;
   readonly index?: boolean;
   readonly tieringAfterDays?: number;
@@ -289,7 +289,7 @@ export function unsupportedDemands(type: StatefulResourceType, category: Categor
   }
   if (category.copyDestination !== undefined && !f.crossAccountCopy) cannot('copy_to_backup_account', 'copies recovery points to the backup account');
   if (category.airGappedCopy !== undefined && !f.airGappedCopy) cannot('air_gapped_copy', 'copies recovery points to an air-gapped vault');
-  if (category.airGappedTarget !== undefined && f.airGappedTarget === 'no') cannot('air_gapped_target', 'backs up into a local air-gapped vault');
+  if (category.airGappedTarget && f.airGappedTarget === 'no') cannot('air_gapped_target', 'backs up into a local air-gapped vault');
   if (category.malwareScan !== undefined && !f.malwareScan) cannot('malware_scan', 'scans recovery points for malware');
   if (category.index && !f.index) cannot('index', 'indexes recovery points for search');
   if (category.tieringAfterDays !== undefined && !f.warmTiering) cannot('tiering_after_days', `moves recovery points to the low-cost warm tier after ${category.tieringAfterDays} days`);
