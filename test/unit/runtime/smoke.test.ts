@@ -28,11 +28,16 @@ function world(outcome: { copyState?: string; looks?: number } = {}) {
     BackupPlansList: [
       { BackupPlanId: 'p1', BackupPlanName: 'Persistent-critical_data' },
       { BackupPlanId: 'p2', BackupPlanName: 'Persistent-ssn_data' },
+      { BackupPlanId: 'p3', BackupPlanName: 'Persistent-document_storage' },
     ],
   });
   backup.on(ListBackupSelectionsCommand).callsFake((input: { BackupPlanId: string }) => ({ BackupSelectionsList: [{ SelectionId: `${input.BackupPlanId}-s` }] }));
   backup.on(GetBackupSelectionCommand).callsFake((input: { BackupPlanId: string }) => ({
-    BackupSelection: { SelectionName: 's', IamRoleArn: 'r', Resources: input.BackupPlanId === 'p1' ? [table('ProviderTable'), table('StaffUsersTable')] : [table('CompactConnect-SSNTable')] },
+    BackupSelection: {
+      SelectionName: 's',
+      IamRoleArn: `arn:aws:iam::111111111111:role/${input.BackupPlanId === 'p2' ? 'CompactConnect-SSNBackupRole' : 'CompactConnect-BackupServiceRole'}`,
+      Resources: input.BackupPlanId === 'p1' ? [table('ProviderTable'), table('StaffUsersTable')] : input.BackupPlanId === 'p2' ? [table('CompactConnect-SSNTable')] : ['arn:aws:s3:::provider-users-documents'],
+    },
   }));
   let n = 0;
   backup.on(StartBackupJobCommand).callsFake(() => ({ BackupJobId: `b${++n}` }));
@@ -83,9 +88,16 @@ describe('retention smoke (AWS Backup mocked: no local server exists for it)', (
     expect(timedOut.problem).toBe('backup job b1 ended TIMED OUT');
   });
 
-  it('fails a category asked for by name that no deployed plan selects anything in', async () => {
+  it('backs a bucket up with the role its deployed selection names (a bucket ARN names no account)', async () => {
     world();
     const [result] = await smokeTest(client, policy, { categories: ['document_storage'], ...clock() });
+    expect(result).toMatchObject({ resourceArn: 'arn:aws:s3:::provider-users-documents', ok: true });
+    expect(backup.commandCalls(StartBackupJobCommand)[0].args[0].input.IamRoleArn).toBe('arn:aws:iam::111111111111:role/CompactConnect-BackupServiceRole');
+  });
+
+  it('fails a category asked for by name that no deployed plan selects anything in', async () => {
+    world();
+    const [result] = await smokeTest(client, policy, { categories: ['export_data'], ...clock() });
     expect(result).toMatchObject({ ok: false, problem: 'no deployed plan selects a resource of this category' });
     await expect(smokeTest(client, policy, { categories: ['critcal_data'] })).rejects.toThrow(/unknown categories critcal_data/);
   });

@@ -130,8 +130,8 @@ export async function selectedResources(
   backup: BackupClient,
   categories: readonly string[],
   tagging?: ResourceGroupsTaggingAPIClient,
-): Promise<{ resourceArn: string; category: string; plan: string }[]> {
-  const found: { resourceArn: string; category: string; plan: string }[] = [];
+): Promise<{ resourceArn: string; category: string; plan: string; iamRoleArn?: string }[]> {
+  const found: { resourceArn: string; category: string; plan: string; iamRoleArn?: string }[] = [];
   const seen = new Set<string>();
   for await (const page of paginateListBackupPlans({ client: backup }, {})) {
     for (const plan of page.BackupPlansList ?? []) {
@@ -147,7 +147,7 @@ export async function selectedResources(
           for (const resourceArn of arns) {
             if (seen.has(resourceArn)) continue;
             seen.add(resourceArn);
-            found.push({ resourceArn, category, plan: name });
+            found.push({ resourceArn, category, plan: name, iamRoleArn: detail.BackupSelection?.IamRoleArn });
           }
         }
       }

@@ -59,8 +59,8 @@ export async function smokeTest(backup: BackupClient, policy: RetentionPolicy, o
       if (options.categories) results.push({ category: name, resourceArn: '-', rpoHours: category.rpoHours, ok: false, problem: 'no deployed plan selects a resource of this category' });
       continue;
     }
-    const account = resource.resourceArn.split(':')[4] || undefined;
-    const role = roleArn(account ?? '', category.dedicatedVault ? (category.specializedRole ?? '') : policy.generalRoleName);
+    // The role the deployed selection backs the resource up with (an S3 bucket's ARN names no account to build it from).
+    const role = resource.iamRoleArn ?? roleArn(resource.resourceArn.split(':')[4], category.dedicatedVault ? (category.specializedRole ?? '') : policy.generalRoleName);
     const vault = category.dedicatedVault ? policy.vaultNames.sensitive : policy.vaultNames.general;
     const wait = async <T extends { state?: string }>(describe: () => Promise<T>, done: Set<string>, what: string): Promise<{ state: string; minutes: number; job: T }> => {
       const started = now();
