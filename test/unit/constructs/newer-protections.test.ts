@@ -39,9 +39,21 @@ describe('the document archive app: AWS Backup newer protections from the retent
     ]);
   });
 
-  it('lets the general role copy to the air-gapped vault past the copy-target guard', () => {
-    const vaultPolicy = JSON.stringify(resourcesOf(d, 'ArchiveBackupInfrastructure', 'AWS::Backup::BackupVault').map(([, r]) => r.Properties.AccessPolicy));
-    expect(vaultPolicy).toContain('CompactConnectBackupVault-AirGapped');
+  it('lets the general role copy to the air-gapped vault past the copy-target guard, and nowhere else (IAM simulator)', async () => {
+    const archive = { ...d, account: '444444444444', region: 'us-east-1' };
+    const [, vault] = resourcesOf(archive, 'ArchiveBackupInfrastructure', 'AWS::Backup::BackupVault').find(([, r]) => r.Properties.BackupVaultName === 'ArchiveBackupVault')!;
+    const copyTo = (target: string) =>
+      evaluate({
+        principal: 'arn:aws:iam::444444444444:role/DocumentArchive-BackupServiceRole',
+        action: 'backup:CopyFromBackupVault',
+        resource: 'arn:aws:backup:us-east-1:444444444444:backup-vault:ArchiveBackupVault',
+        resourceAccount: '444444444444',
+        identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
+        resourcePolicy: resolve(archive, vault.Properties.AccessPolicy),
+        context: { 'backup:CopyTargets': [target] },
+      });
+    expect(await copyTo('arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-AirGapped')).toBe('Allowed');
+    expect(await copyTo('arn:aws:backup:us-west-2:555555555555:backup-vault:Elsewhere')).toBe('ExplicitlyDenied');
   });
 
   it('scans new document recovery points with GuardDuty, incrementally, with the scanner role', () => {
