@@ -78,7 +78,7 @@ describe('command line', () => {
   it('has --help for every command', () => {
     const program = buildProgram();
     expect(program.helpInformation()).toContain('Usage: retention');
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'cognito', 'doctor', 'hydrate', 'recover', 'replay', 'report', 'restore', 'review', 'search', 'smoke', 'status']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['break-glass', 'cognito', 'cost', 'doctor', 'hydrate', 'recover', 'replay', 'report', 'restore', 'review', 'search', 'smoke', 'status']);
     for (const command of program.commands) {
       expect(command.helpInformation()).toContain(`Usage: retention ${command.name()}`);
       for (const sub of command.commands) expect(sub.helpInformation()).toContain(`Usage: retention ${command.name()} ${sub.name()}`);

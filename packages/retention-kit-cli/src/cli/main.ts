@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { breakGlassCommand } from './commands/break-glass';
 import { cognitoCommand } from './commands/cognito';
+import { costCommand } from './commands/cost';
 import { doctorCommand } from './commands/doctor';
 import { hydrateCommand } from './commands/hydrate';
 import { recoverCommand } from './commands/recover';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .addCommand(doctorCommand())
     .addCommand(statusCommand())
     .addCommand(smokeCommand())
+    .addCommand(costCommand())
     .addCommand(reviewCommand())
     .addCommand(restoreCommand())
     .addCommand(searchCommand())

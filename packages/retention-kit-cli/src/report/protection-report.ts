@@ -113,20 +113,21 @@ interface Manifest {
 }
 
 /** Stack templates of a cloud assembly, including those of nested assemblies (CDK stages). */
-export function assemblyTemplates(dir: string): { stack: string; template: Template; account?: string }[] {
+export function assemblyTemplates(dir: string): { stack: string; template: Template; account?: string; region?: string }[] {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   } catch {
     throw new Error(`${dir} is not a synthesized CDK app (no manifest.json); run cdk synth first or point --assembly at its output folder`);
   }
-  const templates: { stack: string; template: Template; account?: string }[] = [];
+  const templates: { stack: string; template: Template; account?: string; region?: string }[] = [];
   for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
     if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
       const template = JSON.parse(readFileSync(join(dir, artifact.properties.templateFile), 'utf8')) as Template;
       // environment is aws://<account>/<region>; unknown-account for environment-agnostic stacks.
       const account = /^aws:\/\/(\d{12})\//.exec(artifact.environment ?? '')?.[1];
-      templates.push({ stack: artifact.displayName ?? id, template, account });
+      const region = /^aws:\/\/[^/]+\/([a-z0-9-]+)$/.exec(artifact.environment ?? '')?.[1];
+      templates.push({ stack: artifact.displayName ?? id, template, account, region: region === 'unknown-region' ? undefined : region });
     } else if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
       templates.push(...assemblyTemplates(join(dir, artifact.properties.directoryName)));
     }
