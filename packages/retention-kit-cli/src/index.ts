@@ -1,6 +1,7 @@
 // The runtime library behind the `retention` command and the Lambda handlers, for TypeScript and
 // JavaScript programs that run the same jobs themselves: Cognito export and restore, table and
-// bucket hydration, in-place table recovery, and the protection report of a synthesized app.
+// bucket hydration, in-place table recovery, the protection report of a synthesized app, and the
+// storage cost estimate.
 export { type ObjectStore, FolderStore, S3Store, storeFor } from './runtime/store';
 export { createCognitoClient, type CognitoClientOptions } from './runtime/cognito/client';
 export { exportUserPool, CognitoExportError, type ExportOptions, type ExportProgress } from './runtime/cognito/exporter';
@@ -12,6 +13,10 @@ export { recoverTable, RecoverRefusedError, type RecoverTableOptions, type Recov
 export { hydrateBucket, type HydrateBucketOptions, type HydrateBucketResult, type BucketProgress } from './runtime/s3/hydrate-bucket';
 export { protectionReport, type ProtectionReport, type ReportRow, type ProtectionStatus } from './report/protection-report';
 export { checkAssembly, type CheckProblem } from './report/check';
+export { planEstimate, parseSizes, type CostEstimate, type CostLine, type ResourceSizes } from './runtime/cost/plan-estimate';
+export { liveEstimate } from './runtime/cost/live-estimate';
+export { DEFAULT_PRICE_BOOK, mergePriceBooks, parsePriceFile, readPriceFile, type PriceBook } from './runtime/cost/prices';
+export { readPriceList } from './runtime/cost/price-list';
 export { formatJson, formatMarkdown, formatTable } from './report/format';
 export { writeJsonReport } from './cli/commands/report';
 export { buildProgram, main } from './cli/main';
