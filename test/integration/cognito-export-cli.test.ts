@@ -31,9 +31,12 @@ describe('retention cognito export / verify (the CLI, as a separate process)', (
     expect(clean.stderr).not.toMatch(/FAILED/);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(new RegExp(`${pool}: 201 users .*2 groups, 260 memberships`));
+    // cognito-local has no GetProvisionedLimit: each category falls back to its documented default, and says so.
+    expect(clean.stderr).toMatch(/Rates:\n {2}UserList 30\/s \(documented default; GetProvisionedLimit refused: .*Cognito Local unsupported feature/);
 
     const dir = tempDir('killed-');
-    const killed = await cli(['cognito', 'export', '--user-pool-id', pool, '--out', dir], 14);
+    // 14 calls of the export, after the 3 rate readings.
+    const killed = await cli(['cognito', 'export', '--user-pool-id', pool, '--out', dir], 3 + 14);
     expect(killed.signal).toBe('SIGKILL');
     const store = new FolderStore(dir);
     expect((await store.list(pool)).some((key) => key.endsWith('checkpoint.json'))).toBe(true);

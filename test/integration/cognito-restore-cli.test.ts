@@ -32,7 +32,8 @@ describe('retention cognito restore (the CLI, as a separate process)', () => {
     const target = await createPool(admin(), { customAttributes: [...CUSTOM_ATTRIBUTES, 'source_sub'] });
     const state = tempDir('restore-cli-state-');
     const args = ['cognito', 'restore', '--from', exportDir, '--user-pool-id', target, '--state', state];
-    const killed = await cli(args, 40);
+    // 40 calls of the restore, after the 8 rate readings.
+    const killed = await cli(args, 8 + 40);
     expect(killed.signal).toBe('SIGKILL');
     expect((await new FolderStore(state).list('')).some((key) => key.endsWith('checkpoint.json'))).toBe(true);
     const partial = (await serverState(admin(), target)).users.length;

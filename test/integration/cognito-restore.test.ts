@@ -5,6 +5,7 @@ import { type ExportRun, openExport, readGroups, readMemberships, readUsers } fr
 import { exportUserPool } from '../../packages/retention-kit-cli/src/runtime/cognito/exporter';
 import { FIELDS_THAT_DO_NOT_SURVIVE } from '../../packages/retention-kit-cli/src/runtime/cognito/restore-model';
 import { RestoreRefusedError, type RestoreSummary, restoreUserPool } from '../../packages/retention-kit-cli/src/runtime/cognito/restorer';
+import { formatRestoreSummary } from '../../packages/retention-kit-cli/src/runtime/cognito/restore-summary';
 import { FolderStore } from '../../packages/retention-kit-cli/src/runtime/store';
 import { tempDir } from '../support/apps';
 import { emulateImportJobs } from '../support/cognito-import-emulation';
@@ -107,12 +108,21 @@ describe('Cognito restore into a new pool, on cognito-local behind the paging an
     await cognito?.stop();
   });
 
-  it('round trip: export, restore into a new pool, export again: the exports agree on all but the fields that cannot survive; a re-run writes nothing', async () => {
+  it('round trip: export, restore into a new pool (every user before any membership), export again: the exports agree on all but the fields that cannot survive; a re-run writes nothing', async () => {
     const target = await createPool(admin(), { customAttributes: WITH_SOURCE_SUB });
     proxy.resetCounts();
-    const first = await restore(target, plainExport.run);
+    const calls: { operation: string; input: Record<string, unknown> }[] = [];
+    const first = await restore(target, plainExport.run, { client: recordingClient(calls) });
     expect(first.status).toBe('complete');
     expectNothingFailed(first.summary);
+    // Every user exists before any membership is added, and the summary says when each was done.
+    const ops = calls.map((c) => c.operation);
+    expect(ops.lastIndexOf('AdminCreateUser')).toBeLessThan(ops.indexOf('AdminAddUserToGroup'));
+    const { signInPossibleAt, membershipsDoneAt, groupsFirstDoneAt } = first.summary.milestones;
+    expect(groupsFirstDoneAt).toBeUndefined();
+    expect(Date.parse(signInPossibleAt!)).toBeGreaterThanOrEqual(Date.parse(first.summary.startedAt));
+    expect(Date.parse(membershipsDoneAt!)).toBeGreaterThanOrEqual(Date.parse(signInPossibleAt!));
+    expect(formatRestoreSummary(first.summary)).toMatch(/sign-in possible: every user existed at .* s after the start\)\nlast membership added at /);
     const { users, memberships, groups } = first.summary;
     expect(first.summary.method).toBe('per-user');
     expect(users.created).toBe(151);
@@ -141,6 +151,51 @@ describe('Cognito restore into a new pool, on cognito-local behind the paging an
     expect(proxy.callCount(...WRITES)).toBe(0);
     const afterRerun = await exportPool(target, byUsername);
     expect(afterRerun.run.manifest.digests).toEqual(restored.run.manifest.digests);
+  });
+
+  /** A client that records every call it makes, in order: the operation and its input. */
+  function recordingClient(calls: { operation: string; input: Record<string, unknown> }[]) {
+    const c = client();
+    c.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.push({ operation: String(context.commandName).replace(/Command$/, ''), input: args.input as Record<string, unknown> });
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCalls' },
+    );
+    return c;
+  }
+
+  it('--groups-first: the named group\'s members and their memberships go first, then everyone else; nothing is written twice', async () => {
+    const target = await createPool(admin(), { customAttributes: WITH_SOURCE_SUB });
+    const calls: { operation: string; input: Record<string, unknown> }[] = [];
+    const admins = new Set<string>();
+    for await (const m of readMemberships(plainExport.run)) if (m.group === 'admins') admins.add(m.username);
+    expect(admins.size).toBe(3);
+    const result = await restore(target, plainExport.run, { client: recordingClient(calls), groupsFirst: ['admins'] });
+    expectNothingFailed(result.summary);
+    const writes = calls.filter((c) => c.operation === 'AdminCreateUser' || c.operation === 'AdminAddUserToGroup');
+    // The three administrators, then their three memberships of admins, before any other write.
+    expect(writes.slice(0, 3).map((c) => [c.operation, c.input.Username])).toEqual(expect.arrayContaining([...admins].map((u) => ['AdminCreateUser', u])));
+    expect(writes.slice(3, 6).map((c) => [c.operation, c.input.GroupName])).toEqual(Array(3).fill(['AdminAddUserToGroup', 'admins']));
+    expect(writes.slice(6).some((c) => c.operation === 'AdminAddUserToGroup' && c.input.GroupName === 'admins')).toBe(false);
+    // Then every other user before any other membership.
+    const rest = writes.slice(6).map((c) => c.operation);
+    expect(rest.lastIndexOf('AdminCreateUser')).toBeLessThan(rest.indexOf('AdminAddUserToGroup'));
+    expect(result.summary.users.created).toBe(151);
+    expect(result.summary.memberships.added).toBe(133);
+    expect(writes.filter((c) => c.operation === 'AdminCreateUser')).toHaveLength(151);
+    expect(writes.filter((c) => c.operation === 'AdminAddUserToGroup')).toHaveLength(133);
+    expect(Date.parse(result.summary.milestones.groupsFirstDoneAt!)).toBeLessThanOrEqual(Date.parse(result.summary.milestones.signInPossibleAt!));
+    expectSameExceptUnsurvivable(plainExport, await exportPool(target, byUsername));
+  });
+
+  it('--groups-first with a group the export does not hold is refused before anything is written, naming its groups', async () => {
+    const target = await createPool(admin(), { customAttributes: WITH_SOURCE_SUB });
+    const error = await restore(target, plainExport.run, { groupsFirst: ['admins', 'adminz'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RestoreRefusedError);
+    expect((error as Error).message).toContain('--groups-first: adminz is not a group of the export; its groups: ');
+    expect((await serverState(admin(), target)).users).toHaveLength(0);
   });
 
   it('an email-username pool: users get new usernames, sign in with the same email, and keep their groups', async () => {

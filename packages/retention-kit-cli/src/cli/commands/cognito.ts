@@ -11,6 +11,9 @@ import { DEFAULT_SOURCE_SUB_ATTRIBUTE } from '../../runtime/cognito/restore-mode
 import { formatRestoreSummary } from '../../runtime/cognito/restore-summary';
 import { sendInvitations } from '../../runtime/cognito/invitations';
 import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory } from '../../runtime/cognito/quotas';
+import { type CategoryRate, EXPORT_OPERATIONS, RESTORE_OPERATIONS, categoriesOf, describeRates, ratesOf, readAccountRates } from '../../runtime/cognito/account-rates';
+import { type PathPlan, parseDuration, planRestore } from '../../runtime/cognito/restore-plan';
+import Table from 'cli-table3';
 import { FolderStore, storeFor } from '../../runtime/store';
 import { parsePositiveInteger } from '../options';
 
@@ -30,6 +33,33 @@ async function cognitoClient(options: StoreOptions & { rate?: QuotaOverrides }) 
   const settings = await awsSettings(options);
   return createCognitoClient({ region: settings.region, profile: settings.profile, rates: options.rate });
 }
+
+interface AccountRateOptions extends StoreOptions {
+  rate?: QuotaOverrides;
+  /** `--no-account-rates` sets it false. */
+  accountRates?: boolean;
+}
+
+/** The rates a job runs at: `--rate`, else the account's (GetProvisionedLimit), else the documented defaults. */
+async function jobRates(options: AccountRateOptions, operations: readonly string[]): Promise<CategoryRate[]> {
+  const categories = categoriesOf(operations);
+  if (options.accountRates === false) {
+    return categories.map((category) => (options.rate?.[category] !== undefined ? { category, rate: options.rate[category]!, source: 'option' as const } : { category, rate: COGNITO_DEFAULT_QUOTAS[category], source: 'default' as const, note: 'account rates not read (--no-account-rates)' }));
+  }
+  const settings = await awsSettings(options);
+  // No retries: a refusal is the answer, and the job falls back to the default for that category.
+  const probe = createCognitoClient({ region: settings.region, profile: settings.profile, maxAttempts: 1 });
+  return readAccountRates(probe, categories, options.rate);
+}
+
+/** A Cognito client at the job's rates, which it names on stderr. */
+async function cognitoClientAtRates(options: AccountRateOptions, operations: readonly string[]) {
+  const rates = await jobRates(options, operations);
+  process.stderr.write(`Rates:\n${describeRates(rates).replace(/^/gm, '  ')}\n`);
+  return cognitoClient({ ...options, rate: ratesOf(rates) });
+}
+
+const ACCOUNT_RATES_HELP = "don't read the account's rates (GetProvisionedLimit); use --rate and the documented defaults";
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -53,11 +83,12 @@ export function cognitoCommand(): Command {
     .requiredOption('--user-pool-id <id>', 'a pool to export (repeat for several)', collect)
     .requiredOption('--out <dir|s3://bucket/prefix>', 'where the export goes')
     .option('--rate <category=rps>', `requests per second for a Cognito quota category (repeatable; defaults: ${Object.entries(COGNITO_DEFAULT_QUOTAS).filter(([c]) => ['UserList', 'UserPoolRead', 'UserPoolResourceRead'].includes(c)).map(([c, n]) => `${c}=${n}`).join(', ')})`, parseRate)
+    .option('--no-account-rates', ACCOUNT_RATES_HELP)
     .option('--no-segments', 'list users in one sequence instead of 16 parallel sub-prefix segments')
     .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)');
   withJson(withAws(exportCommand))
-    .action(async (options: { userPoolId: string[]; out: string; rate?: QuotaOverrides; segments: boolean } & StoreOptions) => {
-      const client = await cognitoClient(options);
+    .action(async (options: { userPoolId: string[]; out: string; segments: boolean } & AccountRateOptions) => {
+      const client = await cognitoClientAtRates(options, EXPORT_OPERATIONS);
       const store = await storeAt(options.out, options);
       const bar = process.stderr.isTTY ? new SingleBar({ format: '{pool} [{bar}] {value}/{total} users | {memberships} memberships | {eta_formatted}' }) : undefined;
       const started = Date.now();
@@ -129,8 +160,10 @@ export function cognitoCommand(): Command {
     .option('--import-threshold <users>', 'auto uses an import job from this many users up', parsePositiveInteger, 10_000)
     .option('--source-sub-attribute <name>', "custom attribute that receives each user's old sub, when the pool has it", DEFAULT_SOURCE_SUB_ATTRIBUTE)
     .option('--state <dir>', 'folder for checkpoints and reports', '.retention/cognito-restore')
+    .option('--groups-first <group...>', "restore these groups' members, users and memberships, before every other user (the administrators, say)")
     .option('--concurrency <n>', 'users written at once', parsePositiveInteger, 8)
-    .option('--rate <category=rps>', 'requests per second for a Cognito quota category (repeatable; defaults: the documented quotas)', parseRate)
+    .option('--rate <category=rps>', "requests per second for a Cognito quota category (repeatable; defaults: the account's rates, else the documented quotas)", parseRate)
+    .option('--no-account-rates', ACCOUNT_RATES_HELP)
     .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)');
   withJson(withAws(restore))
     .action(
@@ -145,10 +178,10 @@ export function cognitoCommand(): Command {
           sourceSubAttribute: string;
           state: string;
           concurrency: number;
-          rate?: QuotaOverrides;
-        } & StoreOptions,
+          groupsFirst?: string[];
+        } & AccountRateOptions,
       ) => {
-        const client = await cognitoClient(options);
+        const client = await cognitoClientAtRates(options, RESTORE_OPERATIONS);
         const run = await openExport(await storeAt(options.from, options), options.sourcePoolId ?? '');
         const bar = process.stderr.isTTY ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} | {eta_formatted}' }) : undefined;
         let phase = '';
@@ -162,6 +195,7 @@ export function cognitoCommand(): Command {
             importJob: { cloudWatchLogsRoleArn: options.importRoleArn, minimumUsers: options.importThreshold },
             sourceSubAttribute: options.sourceSubAttribute,
             concurrency: options.concurrency,
+            groupsFirst: options.groupsFirst,
             onProgress: (progress) => {
               if (!bar) return;
               const total = progress.phase === 'memberships' ? progress.totalMemberships : progress.totalUsers;
@@ -188,6 +222,28 @@ export function cognitoCommand(): Command {
         }
       },
     );
+  const plan = command
+    .command('plan')
+    .description(
+      "How long a restore takes at the account's rates (GetProvisionedLimit, else the documented defaults), per path: when every user exists (sign-in possible) and when the last membership is added; " +
+        'with --rto, the rate per category the account would need to buy. Exit 1 when no path meets the RTO.',
+    )
+    .requiredOption('--users <n>', 'users in the export', parseCount)
+    .option('--memberships <n>', 'group memberships in the export', parseCount, 0)
+    .option('--groups <n>', 'groups in the export', parseCount, 0)
+    .option('--disabled <n>', 'disabled users in the export', parseCount, 0)
+    .option('--rto <duration>', 'the recovery time objective, e.g. 4h, 90m')
+    .option('--rate <category=rps>', 'requests per second for a Cognito quota category, over the account\'s (repeatable)', parseRate)
+    .option('--no-account-rates', ACCOUNT_RATES_HELP);
+  withJson(withAws(plan))
+    .action(async (options: { users: number; memberships: number; groups: number; disabled: number; rto?: string } & AccountRateOptions) => {
+      const rtoSeconds = options.rto === undefined ? undefined : parseDuration(options.rto);
+      const rates = await jobRates(options, RESTORE_OPERATIONS);
+      const shape = { users: options.users, memberships: options.memberships, groups: options.groups, disabledUsers: options.disabled };
+      const paths = (['per-user', 'import-job'] as const).map((path) => planRestore(shape, path, ratesOf(rates), rtoSeconds));
+      output(options, { shape, rates, paths }, () => `${formatPlan(paths, rates)}\n`);
+      if (rtoSeconds !== undefined && !paths.some((p) => p.meetsRto)) exitWith(EXIT_CODES.problem);
+    });
   const invite = command
     .command('invite')
     .description(
@@ -216,6 +272,35 @@ export function cognitoCommand(): Command {
       if (result.failed.length > 0) exitWith(EXIT_CODES.problem);
     });
   return command;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, 0 or more, got "${value}"`);
+  return n;
+}
+
+const hms = (seconds: number) => {
+  const s = Math.ceil(seconds);
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m ${String(s % 60).padStart(2, '0')}s`;
+};
+
+export function formatPlan(paths: readonly PathPlan[], rates: readonly CategoryRate[]): string {
+  const table = new Table({ head: ['Path', 'Groups', 'Users', 'Memberships', 'Sign-in possible', 'Done', 'RTO'], style: { head: [], border: [] } });
+  for (const p of paths) {
+    const phase = (name: string) => {
+      const found = p.phases.find((x) => x.name === name)!;
+      return `${hms(found.seconds)} (${found.boundBy})`;
+    };
+    table.push([p.path, phase('groups'), phase('users'), phase('memberships'), hms(p.signInSeconds), hms(p.totalSeconds), p.rtoSeconds === undefined ? '-' : p.meetsRto ? 'met' : 'missed']);
+  }
+  const lines = [`Rates:\n${describeRates(rates).replace(/^/gm, '  ')}`, table.toString()];
+  for (const p of paths) {
+    if (p.unreachable) lines.push(`${p.path}: cannot meet the RTO: at least ${hms(p.unreachable.minimumSeconds)}, bound by ${p.unreachable.boundBy.join(', ')} (fixed)`);
+    else if (p.needed.length > 0) lines.push(`${p.path}: to meet the RTO, buy ${p.needed.map((n) => `${n.category} ${n.needed}/s (now ${n.current}/s)`).join(', ')}`);
+  }
+  lines.push('The import job\'s own run time is not in the import-job path: Cognito does not document an import rate.');
+  return lines.join('\n');
 }
 
 function parseMethod(value: string): RestoreMethod {

@@ -17,6 +17,7 @@ export function formatRestoreSummary(summary: RestoreSummary): string {
     `memberships: ${memberships.total} exported; ${memberships.added} added, ${memberships.alreadyPresent} already there, ` +
       `${memberships.failed.count} failed, ${memberships.skipped.count} skipped`,
     `old sub: ${summary.sourceSub.note}`,
+    ...milestoneLines(summary),
   ];
   for (const job of summary.importJobs) {
     lines.push(`import job ${job.jobId}: ${job.status}, ${job.imported} imported, ${job.skipped} skipped, ${job.failed} failed${job.message ? ` (${job.message})` : ''}`);
@@ -43,6 +44,18 @@ export function formatRestoreSummary(summary: RestoreSummary): string {
   const total = Object.values(summary.calls).reduce((sum, n) => sum + n, 0);
   lines.push(`calls: ${total} (${Object.entries(summary.calls).map(([op, n]) => `${op} ${n}`).join(', ')})${summary.resumes > 0 ? `; continued ${summary.resumes} time(s) from its checkpoint` : ''}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** When each stage ended, as seconds after the restore started. */
+function milestoneLines(summary: RestoreSummary): string[] {
+  const start = Date.parse(summary.startedAt);
+  const at = (iso?: string) => (iso ? `${iso} (${((Date.parse(iso) - start) / 1000).toFixed(1)} s after the start${summary.resumes > 0 ? ', resumes included' : ''})` : undefined);
+  const { groupsFirstDoneAt, signInPossibleAt, membershipsDoneAt } = summary.milestones ?? {};
+  return [
+    ...(summary.groupsFirst && groupsFirstDoneAt ? [`groups first (${summary.groupsFirst.join(', ')}): members and memberships done at ${at(groupsFirstDoneAt)}`] : []),
+    ...(signInPossibleAt ? [`sign-in possible: every user existed at ${at(signInPossibleAt)}`] : []),
+    ...(membershipsDoneAt ? [`last membership added at ${at(membershipsDoneAt)}`] : []),
+  ];
 }
 
 function listed<T>(label: string, list: Listed<T>, show: (item: T) => string): string[] {

@@ -76,6 +76,11 @@ export interface RestoreOptions {
   readonly importJob?: ImportJobSettings;
   /** The custom attribute that receives each user's old `sub`. @default 'custom:source_sub' */
   readonly sourceSubAttribute?: string;
+  /**
+   * Groups whose members are restored first, users and these memberships both, before every other
+   * user: the administrators who run the recovery, say.
+   */
+  readonly groupsFirst?: readonly string[];
   /** Users (or memberships) written at once. @default 8 */
   readonly concurrency?: number;
   /** Requests per second per Cognito quota category. @default the documented default quotas */
@@ -87,7 +92,7 @@ export interface RestoreOptions {
 }
 
 export interface RestoreProgress {
-  readonly phase: 'groups' | 'import-job' | 'users' | 'memberships';
+  readonly phase: 'groups' | 'import-job' | 'groups-first' | 'users' | 'memberships';
   readonly users: number;
   readonly totalUsers: number;
   readonly memberships: number;
@@ -154,6 +159,13 @@ export interface RestoreSummary {
     skipped: Listed<{ group: string; username: string; reason: string }>;
   };
   calls: Record<string, number>;
+  /** The groups restored first (--groups-first). */
+  readonly groupsFirst?: readonly string[];
+  /**
+   * When each stage ended: the named groups' members and memberships; every user (sign-in is
+   * possible from then, memberships still to come); the last membership.
+   */
+  readonly milestones: { groupsFirstDoneAt?: string; signInPossibleAt?: string; membershipsDoneAt?: string };
 }
 
 export type RestoreResult =
@@ -165,6 +177,7 @@ interface Checkpoint {
   readonly usersDigest: string;
   groupsDone: boolean;
   importDone: boolean;
+  groupsFirstDone?: boolean;
   /** A job started and not yet seen to end. */
   importJobInFlight?: string;
   userFilesDone: string[];
@@ -196,9 +209,18 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
   if (differences.length > 0) throw new RestoreRefusedError(differences);
   const identity = targetIdentity(targetPool, options.sourceSubAttribute);
   const plan = choosePath(options, identity, run.manifest.counts.users);
+  const firstGroups = new Set(options.groupsFirst ?? []);
+  if (firstGroups.size > 0) {
+    const exported = (await readGroups(run)).map((g) => g.name);
+    const unknown = [...firstGroups].filter((g) => !exported.includes(g));
+    if (unknown.length > 0) throw new RestoreRefusedError([], [`--groups-first: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a group of the export; its groups: ${exported.join(', ') || '(none)'}`]);
+  }
 
   const checkpoint = await startOrResume(options.state, checkpointKey, run, target, plan, identity, now());
   const { summary } = checkpoint;
+  // Checkpoints written before milestones were kept have none.
+  (summary as { milestones?: RestoreSummary['milestones'] }).milestones ??= {};
+  if (firstGroups.size > 0) (summary as { groupsFirst?: readonly string[] }).groupsFirst = [...firstGroups];
   const callsBefore = summary.calls;
   // The checkpoint as of the last finished step: a stopped part is done again on resume, so its
   // records must not already be in the saved counts.
@@ -235,7 +257,53 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       await save();
     }
 
-    // Users: compared with what the target already holds, created where missing.
+    // Part files hold one group each; its members are listed once, shared by the workers.
+    let cached: { group: string; members: Promise<Set<string>> } | undefined;
+    const membersOf = (group: string): Promise<Set<string>> => {
+      if (cached?.group !== group) cached = { group, members: groupMembers(client, target, group, identity) };
+      return cached.members;
+    };
+    let names: RestoredNames | undefined;
+    const restored = async (): Promise<RestoredNames> => (names ??= await restoredNames(run, identity));
+
+    // The named groups' members first, users and memberships, before anyone else.
+    const firstUsers = new Set<string>();
+    const firstMemberships: MembershipRecord[] = [];
+    if (firstGroups.size > 0) {
+      for (const path of partFiles(run, 'memberships/')) {
+        for await (const record of readPart<MembershipRecord>(run, path)) {
+          if (!firstGroups.has(record.group)) continue;
+          firstMemberships.push(record);
+          firstUsers.add(record.username);
+        }
+      }
+      if (!checkpoint.groupsFirstDone) {
+        const present = await listExisting(client, target, identity);
+        const records: UserRecord[] = [];
+        for (const path of partFiles(run, 'users/')) for await (const record of readPart<UserRecord>(run, path)) if (firstUsers.has(record.username)) records.push(record);
+        await forEach(records, options.concurrency ?? 8, stopping, async (record) => {
+          await restoreUser(client, target, record, identity, present, summary);
+          usersDone += 1;
+          progress('groups-first');
+        });
+        const byName = await restored();
+        await forEach(firstMemberships, options.concurrency ?? 8, stopping, async (record) => {
+          await restoreMembership(client, target, record, byName, await membersOf(record.group), identity, summary);
+          membershipsDone += 1;
+          progress('groups-first');
+        });
+        checkpoint.groupsFirstDone = true;
+        summary.milestones.groupsFirstDoneAt = now().toISOString();
+        await save();
+      } else {
+        usersDone += firstUsers.size;
+        membershipsDone += firstMemberships.length;
+      }
+    }
+
+    // Users: compared with what the target already holds, created where missing. Every user
+    // exists before any other membership is added: memberships take longest (AdminAddUserToGroup's
+    // quota cannot be raised), and a user can sign in without them.
     const existing = await listExisting(client, target, identity);
     for (const path of partFiles(run, 'users/')) {
       if (checkpoint.userFilesDone.includes(path)) {
@@ -243,7 +311,7 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
         continue;
       }
       const records: UserRecord[] = [];
-      for await (const record of readPart<UserRecord>(run, path)) records.push(record);
+      for await (const record of readPart<UserRecord>(run, path)) if (!firstUsers.has(record.username)) records.push(record);
       await forEach(records, options.concurrency ?? 8, stopping, async (record) => {
         await restoreUser(client, target, record, identity, existing, summary);
         usersDone += 1;
@@ -252,30 +320,26 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       checkpoint.userFilesDone.push(path);
       await save();
     }
+    summary.milestones.signInPossibleAt ??= now().toISOString();
 
     // Memberships: each group's members are listed once; only missing ones are added.
-    const names = await restoredNames(run, identity);
-    // Part files hold one group each; its members are listed once, shared by the workers.
-    let cached: { group: string; members: Promise<Set<string>> } | undefined;
-    const membersOf = (group: string): Promise<Set<string>> => {
-      if (cached?.group !== group) cached = { group, members: groupMembers(client, target, group, identity) };
-      return cached.members;
-    };
     for (const path of partFiles(run, 'memberships/')) {
       if (checkpoint.membershipFilesDone.includes(path)) {
         membershipsDone += run.manifest.files.find((file) => file.path === path)?.records ?? 0;
         continue;
       }
       const records: MembershipRecord[] = [];
-      for await (const record of readPart<MembershipRecord>(run, path)) records.push(record);
+      for await (const record of readPart<MembershipRecord>(run, path)) if (!firstGroups.has(record.group)) records.push(record);
+      const byName = records.length > 0 ? await restored() : undefined;
       await forEach(records, options.concurrency ?? 8, stopping, async (record) => {
-        await restoreMembership(client, target, record, names, await membersOf(record.group), identity, summary);
+        await restoreMembership(client, target, record, byName!, await membersOf(record.group), identity, summary);
         membershipsDone += 1;
         progress('memberships');
       });
       checkpoint.membershipFilesDone.push(path);
       await save();
     }
+    summary.milestones.membershipsDoneAt ??= now().toISOString();
   } catch (error) {
     await saveLastFinished();
     if (error instanceof Stopped) return { status: 'paused', summary, checkpoint: `${options.state.location}/${checkpointKey}` };
@@ -428,6 +492,7 @@ async function startOrResume(
       importJobs: [],
       memberships: { total: run.manifest.counts.memberships, added: 0, alreadyPresent: 0, failed: listed(), skipped: listed() },
       calls: {},
+      milestones: {},
     },
   };
 }
