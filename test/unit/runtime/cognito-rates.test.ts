@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../../packages/retention-kit-cli/src/cli/main';
 import { RESTORE_OPERATIONS, categoriesOf, readAccountRates, ratesOf } from '../../../packages/retention-kit-cli/src/runtime/cognito/account-rates';
-import { parseDuration, planRestore } from '../../../packages/retention-kit-cli/src/runtime/cognito/restore-plan';
+import { parseDuration } from '../../../packages/retention-kit-cli/src/cli/options';
+import { planRestore } from '../../../packages/retention-kit-cli/src/runtime/cognito/restore-plan';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 afterEach(() => cognito.reset());

@@ -12,10 +12,10 @@ import { formatRestoreSummary } from '../../runtime/cognito/restore-summary';
 import { sendInvitations } from '../../runtime/cognito/invitations';
 import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory } from '../../runtime/cognito/quotas';
 import { type CategoryRate, EXPORT_OPERATIONS, RESTORE_OPERATIONS, categoriesOf, describeRates, ratesOf, readAccountRates } from '../../runtime/cognito/account-rates';
-import { type PathPlan, parseDuration, planRestore } from '../../runtime/cognito/restore-plan';
+import { type PathPlan, planRestore } from '../../runtime/cognito/restore-plan';
 import Table from 'cli-table3';
 import { FolderStore, storeFor } from '../../runtime/store';
-import { parsePositiveInteger } from '../options';
+import { formatDuration, parseCount, parseDuration, parsePositiveInteger } from '../options';
 
 interface StoreOptions extends AwsOptions {
   s3PathStyle?: boolean;
@@ -232,12 +232,12 @@ export function cognitoCommand(): Command {
     .option('--memberships <n>', 'group memberships in the export', parseCount, 0)
     .option('--groups <n>', 'groups in the export', parseCount, 0)
     .option('--disabled <n>', 'disabled users in the export', parseCount, 0)
-    .option('--rto <duration>', 'the recovery time objective, e.g. 4h, 90m')
+    .option('--rto <duration>', 'the recovery time objective, e.g. 4h, 90m', parseDuration)
     .option('--rate <category=rps>', 'requests per second for a Cognito quota category, over the account\'s (repeatable)', parseRate)
     .option('--no-account-rates', ACCOUNT_RATES_HELP);
   withJson(withAws(plan))
-    .action(async (options: { users: number; memberships: number; groups: number; disabled: number; rto?: string } & AccountRateOptions) => {
-      const rtoSeconds = options.rto === undefined ? undefined : parseDuration(options.rto);
+    .action(async (options: { users: number; memberships: number; groups: number; disabled: number; rto?: number } & AccountRateOptions) => {
+      const rtoSeconds = options.rto;
       const rates = await jobRates(options, RESTORE_OPERATIONS);
       const shape = { users: options.users, memberships: options.memberships, groups: options.groups, disabledUsers: options.disabled };
       const paths = (['per-user', 'import-job'] as const).map((path) => planRestore(shape, path, ratesOf(rates), rtoSeconds));
@@ -274,29 +274,19 @@ export function cognitoCommand(): Command {
   return command;
 }
 
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, 0 or more, got "${value}"`);
-  return n;
-}
-
-const hms = (seconds: number) => {
-  const s = Math.ceil(seconds);
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m ${String(s % 60).padStart(2, '0')}s`;
-};
 
 export function formatPlan(paths: readonly PathPlan[], rates: readonly CategoryRate[]): string {
   const table = new Table({ head: ['Path', 'Groups', 'Users', 'Memberships', 'Sign-in possible', 'Done', 'RTO'], style: { head: [], border: [] } });
   for (const p of paths) {
     const phase = (name: string) => {
       const found = p.phases.find((x) => x.name === name)!;
-      return `${hms(found.seconds)} (${found.boundBy})`;
+      return `${formatDuration(found.seconds)} (${found.boundBy})`;
     };
-    table.push([p.path, phase('groups'), phase('users'), phase('memberships'), hms(p.signInSeconds), hms(p.totalSeconds), p.rtoSeconds === undefined ? '-' : p.meetsRto ? 'met' : 'missed']);
+    table.push([p.path, phase('groups'), phase('users'), phase('memberships'), formatDuration(p.signInSeconds), formatDuration(p.totalSeconds), p.rtoSeconds === undefined ? '-' : p.meetsRto ? 'met' : 'missed']);
   }
   const lines = [`Rates:\n${describeRates(rates).replace(/^/gm, '  ')}`, table.toString()];
   for (const p of paths) {
-    if (p.unreachable) lines.push(`${p.path}: cannot meet the RTO: at least ${hms(p.unreachable.minimumSeconds)}, bound by ${p.unreachable.boundBy.join(', ')} (fixed)`);
+    if (p.unreachable) lines.push(`${p.path}: cannot meet the RTO: at least ${formatDuration(p.unreachable.minimumSeconds)}, bound by ${p.unreachable.boundBy.join(', ')} (fixed)`);
     else if (p.needed.length > 0) lines.push(`${p.path}: to meet the RTO, buy ${p.needed.map((n) => `${n.category} ${n.needed}/s (now ${n.current}/s)`).join(', ')}`);
   }
   lines.push('The import job\'s own run time is not in the import-job path: Cognito does not document an import rate.');

@@ -9,10 +9,39 @@ import { HydrateRefusedError, hydrateTable } from '../../runtime/dynamodb/hydrat
 import { hydrateBucket } from '../../runtime/s3/hydrate-bucket';
 import { formatBucketHydration } from '../../runtime/s3/hydrate-summary';
 import { storeFor } from '../../runtime/store';
-import { parsePositiveInteger } from '../options';
+import { formatDuration, parseCount, parseDuration, parsePositiveInteger } from '../options';
+import { type HydratePlan, planHydration } from '../../runtime/dynamodb/hydrate-plan';
 
 export function hydrateCommand(): Command {
   const command = new Command('hydrate').description('Fills existing (cold standby) tables and buckets from restored copies, resumably, and verifies the result');
+  const plan = command
+    .command('plan')
+    .description(
+      "The least time a table hydration takes, from DescribeTable: the source's item count and size (or --items and --item-size-kb) against the target's write throughput " +
+        '(provisioned capacity, or on-demand warm throughput and maximum; each global secondary index too). With --rto, the write units per second it needs; exit 1 when the RTO is missed.',
+    )
+    .requiredOption('--target <table>', 'the table to fill')
+    .option('--source <table>', 'the restored table: its item count and size')
+    .option('--items <n>', 'items to copy (instead of the source\'s count)', parseCount)
+    .option('--item-size-kb <kb>', 'average item size in KB (instead of the source\'s)', (v: string) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new Error(`expected a size in KB above 0, got "${v}"`);
+      return n;
+    })
+    .option('--rto <duration>', 'the recovery time objective, e.g. 4h, 90m', parseDuration);
+  withJson(withAws(plan, 'the Region of both tables'))
+    .action(async (options: AwsOptions & { json?: boolean; target: string; source?: string; items?: number; itemSizeKb?: number; rto?: number }) => {
+      const result = await planHydration({
+        client: new DynamoDBClient(await awsSettings(options)),
+        target: options.target,
+        source: options.source,
+        items: options.items,
+        averageItemBytes: options.itemSizeKb === undefined ? undefined : options.itemSizeKb * 1024,
+        rtoSeconds: options.rto,
+      });
+      output(options, result, () => `${formatHydratePlan(options.target, result)}\n`);
+      if (result.meetsRto === false) exitWith(EXIT_CODES.problem);
+    });
   const dynamodb = command
     .command('dynamodb')
     .description(
@@ -147,4 +176,17 @@ function phaseBar(format: string): { show(phase: string, value: number, total: n
     },
     stop: () => bar?.stop(),
   };
+}
+
+export function formatHydratePlan(target: string, plan: HydratePlan): string {
+  const limits = plan.limits.map((l) => `${l.of}: ${l.writeUnitsPerSecond} write units/s (${l.basis})`);
+  const lines = [
+    `${plan.items} items of ${(plan.averageItemBytes / 1024).toFixed(2)} KB on average: ${plan.writeUnitsPerItem} write unit(s) each`,
+    `${target}: ${limits.length > 0 ? limits.join('; ') : 'no write throughput known'}`,
+    plan.writeSeconds === undefined ? 'writes: no bound' : `writes: at least ${formatDuration(plan.writeSeconds)}, bound by ${plan.boundBy!.of} (${plan.boundBy!.basis})`,
+    ...(plan.readSeconds === undefined ? [] : [`source scan: at least ${formatDuration(plan.readSeconds)} at its read throughput`]),
+    ...(plan.rtoSeconds === undefined ? [] : [`RTO ${formatDuration(plan.rtoSeconds)}: ${plan.meetsRto === undefined ? 'unknown' : plan.meetsRto ? 'met' : 'missed'}; it needs ${plan.neededWriteUnitsPerSecond} write units/s on the table and each index`]),
+    ...plan.notes.map((n) => `note: ${n}`),
+  ];
+  return lines.join('\n');
 }

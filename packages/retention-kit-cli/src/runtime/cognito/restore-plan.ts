@@ -107,10 +107,3 @@ export function planRestore(shape: RestoreShape, path: 'per-user' | 'import-job'
     needed: [...needed.entries()].map(([category, rate]) => ({ category, current: rates[category] ?? COGNITO_DEFAULT_QUOTAS[category], needed: rate })).sort((a, b) => a.category.localeCompare(b.category)),
   };
 }
-
-/** "4h", "90m", "3600s", "3600": seconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(h|m|s)?$/.exec(text.trim());
-  if (!match) throw new Error(`expected a duration like 4h, 90m or 3600s, got "${text}"`);
-  return Number(match[1]) * (match[2] === 'h' ? 3600 : match[2] === 'm' ? 60 : 1);
-}
