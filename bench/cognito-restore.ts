@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateUserPoolCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateGroupCommand, CreateUserPoolCommand, ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import AWS from 'aws-sdk';
 import { backupUsers } from 'cognito-backup-restore';
 import { tempDir } from '../test/support/apps';
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const server = await startCognitoLocal({ dataDir });
   const proxy = await startCognitoPagingProxy(server.endpoint);
   const admin = localCognitoClient(server.endpoint);
+  const ceiling = { rate: 0, ms: 0, calls: 0, concurrency: 0, tried: {} as Record<number, number> };
   const rows: { label: string; restores: string; ms: number; users: number; maxRssMb: number; calls: Record<string, number> }[] = [];
   try {
     const exportDir = tempDir('bench-restore-export-');
@@ -58,6 +59,18 @@ async function main(): Promise<void> {
       rows.push({ label, restores, ms: median(samples.map((s) => s.ms)), users: samples[0].users, maxRssMb: median(samples.map((s) => s.maxRssMb)), calls });
       process.stdout.write(`${label}: ${(median(samples.map((s) => s.ms)) / 1000).toFixed(1)} s\n`);
     }
+    // The ceiling: AdminCreateUser of as many users, then AdminAddUserToGroup of as many memberships, as a plain loop.
+    const groupNames = ((await admin.send(new ListGroupsCommand({ UserPoolId: pool, Limit: 60 }))).Groups ?? []).map((g) => g.GroupName!);
+    // Two concurrencies only: on cognito-local each write rewrites the pool's store file, so a run takes minutes.
+    for (const concurrency of [8, 16]) {
+      const target = (await admin.send(new CreateUserPoolCommand({ PoolName: `ceiling-${concurrency}` }))).UserPool!.Id!;
+      for (const GroupName of groupNames) await admin.send(new CreateGroupCommand({ UserPoolId: target, GroupName }));
+      const measured = await measure('ceiling-tool.ts', ['cognito-create', proxy.endpoint, target, String(concurrency), String(USERS), String(memberships / USERS)]);
+      const rate = measured.users / (measured.ms / 1000);
+      ceiling.tried[concurrency] = Math.round(rate);
+      if (rate > ceiling.rate) Object.assign(ceiling, { rate, ms: measured.ms, calls: measured.users, concurrency });
+    }
+    process.stdout.write(`ceiling: ${Math.round(ceiling.rate)} calls/s at ${ceiling.concurrency}\n`);
   } finally {
     await proxy.stop();
     await server.stop();
@@ -81,6 +94,22 @@ async function main(): Promise<void> {
       (row) =>
         `| ${row.label} | ${row.restores} | ${(row.ms / 1000).toFixed(1)} s | ${(row.ms / peer.ms).toFixed(2)}x | ${Math.round(row.users / (row.ms / 1000))} | ${perThousand(row.calls)} | ${perThousand(row.calls, ['AdminCreateUser'])} | ${Math.round(Object.values(row.calls).reduce((a, b) => a + b, 0) / (row.ms / 1000))} | ${row.maxRssMb.toFixed(0)} MB |`,
     ),
+    '',
+    '## Against the ceiling',
+    '',
+    `The ceiling is a plain loop of the restore's dominant calls through the same proxy, in its own process: \`AdminCreateUser\` of ${USERS.toLocaleString('en')} users (an email`,
+    `attribute each), then \`AdminAddUserToGroup\` of ${memberships.toLocaleString('en')} memberships, into a fresh pool with the same groups, at the concurrency that gave the best`,
+    `call rate of 8 and 16: ${Math.round(ceiling.rate)} calls/s at ${ceiling.concurrency} (calls/s by concurrency: ${JSON.stringify(ceiling.tried)}).`,
+    '',
+    '| tool | calls/s | share of the ceiling\'s call rate |',
+    '|---|---|---|',
+    ...rows.map((row) => {
+      const rate = Object.values(row.calls).reduce((a, b) => a + b, 0) / (row.ms / 1000);
+      return `| ${row.label} | ${Math.round(rate)} | ${Math.round((rate / ceiling.rate) * 100)}% |`;
+    }),
+    '',
+    'The restore\'s calls also include its reads (the target\'s users and each group\'s members, listed first so that a re-run writes nothing),',
+    'and its users carry every exported attribute, so its writes are heavier on cognito-local than the ceiling\'s.',
     '',
     `Calls by operation: ${rows.map((row) => `${row.label.split(' (')[0]}: ${JSON.stringify(row.calls)}`).join('; ')}.`,
     '',

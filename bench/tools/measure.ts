@@ -14,9 +14,11 @@ export interface Measured {
 }
 
 /** Runs a bench tool (a TypeScript file under bench/tools) in its own process, so its peak memory is its own. */
-export function measure(toolFile: string, args: string[]): Promise<Measured> {
+export function measure(toolFile: string, args: string[], nodeFlags: string[] = []): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, join(__dirname, toolFile), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Through NODE_OPTIONS, so the flags reach the process tsx starts for the tool.
+    const env = nodeFlags.length > 0 ? { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, ...nodeFlags].filter(Boolean).join(' ') } : process.env;
+    const child = spawn(process.execPath, [TSX, join(__dirname, toolFile), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));

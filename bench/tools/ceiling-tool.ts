@@ -1,0 +1,116 @@
+/**
+ * The ceiling of a bench: the fastest plain loop of its dominant calls, with the same data, through
+ * the same proxy, in its own process, at one concurrency (the bench tries several and keeps the best).
+ * Nothing the tools do (checkpoints, verification, rate limits) is in it. Prints one JSON line.
+ *   tsx bench/tools/ceiling-tool.ts dynamodb-write <endpoint> <source> <target> <concurrency> [every]
+ *     BatchWriteItem of the source's items (or every <every>th), read before the clock starts, 25 a call
+ *   tsx bench/tools/ceiling-tool.ts dynamodb-scan <endpoint> <source> <concurrency>
+ *     a parallel Scan of the source in <concurrency> segments
+ *   tsx bench/tools/ceiling-tool.ts s3-copy <endpoint> <source> <target> <concurrency>
+ *     CopyObject of every key of the source, listed before the clock starts
+ *   tsx bench/tools/ceiling-tool.ts cognito-list <endpoint> <pool> <concurrency>
+ *     ListUsers pages in 16 sub-prefix lists and ListUsersInGroup pages of every group, <concurrency> lists at once
+ *   tsx bench/tools/ceiling-tool.ts cognito-create <endpoint> <pool> <concurrency> <users> <memberships-per-user>
+ *     AdminCreateUser of <users> new users, then AdminAddUserToGroup of their memberships
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  CognitoIdentityProviderClient,
+  ListGroupsCommand,
+  paginateListUsers,
+  paginateListUsersInGroup,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { type AttributeValue, BatchWriteItemCommand, DynamoDBClient, type WriteRequest, paginateScan } from '@aws-sdk/client-dynamodb';
+import { CopyObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+
+const [mode, endpoint, ...args] = process.argv.slice(2);
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const settings = { endpoint, region: 'us-east-1', credentials, maxAttempts: 10, retryMode: 'adaptive' as const };
+
+/** Runs `work` over `items` with `concurrency` workers taking the next item each. */
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  }));
+}
+
+async function scanAll(client: DynamoDBClient, table: string, segments: number): Promise<Record<string, AttributeValue>[][]> {
+  const pages: Record<string, AttributeValue>[][] = [];
+  await Promise.all(Array.from({ length: segments }, async (_, segment) => {
+    for await (const page of paginateScan({ client }, { TableName: table, Segment: segment, TotalSegments: segments })) pages.push(page.Items ?? []);
+  }));
+  return pages;
+}
+
+async function run(): Promise<{ records: number; ms: number }> {
+  if (mode === 'dynamodb-write') {
+    const [source, target, concurrency, every = '1'] = args;
+    const client = new DynamoDBClient(settings);
+    const items = (await scanAll(client, source, 8)).flat().filter((_, i) => i % Number(every) === 0);
+    const batches: WriteRequest[][] = [];
+    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+    const started = performance.now();
+    await pool(batches, Number(concurrency), async (batch) => {
+      let pending: WriteRequest[] | undefined = batch;
+      while (pending && pending.length > 0) pending = (await client.send(new BatchWriteItemCommand({ RequestItems: { [target]: pending } }))).UnprocessedItems?.[target];
+    });
+    return { records: items.length, ms: performance.now() - started };
+  }
+  if (mode === 'dynamodb-scan') {
+    const [source, concurrency] = args;
+    const client = new DynamoDBClient(settings);
+    const started = performance.now();
+    const pages = await scanAll(client, source, Number(concurrency));
+    return { records: pages.reduce((n, p) => n + p.length, 0), ms: performance.now() - started };
+  }
+  if (mode === 's3-copy') {
+    const [source, target, concurrency] = args;
+    const client = new S3Client({ ...settings, forcePathStyle: true });
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client }, { Bucket: source })) for (const object of page.Contents ?? []) keys.push(object.Key!);
+    const started = performance.now();
+    await pool(keys, Number(concurrency), async (key) => {
+      await client.send(new CopyObjectCommand({ Bucket: target, Key: key, CopySource: `${source}/${encodeURIComponent(key)}` }));
+    });
+    return { records: keys.length, ms: performance.now() - started };
+  }
+  if (mode === 'cognito-list') {
+    const [userPoolId, concurrency] = args;
+    const client = new CognitoIdentityProviderClient(settings);
+    const started = performance.now();
+    let records = 0;
+    // The users in 16 parallel lists by the first hex digit of their sub, then every group's members: listings, nothing else.
+    const lists: (() => AsyncIterable<{ Users?: unknown[] }>)[] = [...'0123456789abcdef'].map((digit) => () => paginateListUsers({ client }, { UserPoolId: userPoolId, Filter: `sub ^= "${digit}"` }));
+    const groups = (await client.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }))).Groups ?? [];
+    for (const group of groups) lists.push(() => paginateListUsersInGroup({ client }, { UserPoolId: userPoolId, GroupName: group.GroupName! }));
+    await pool(lists, Number(concurrency), async (list) => {
+      for await (const page of list()) records += page.Users?.length ?? 0;
+    });
+    return { records, ms: performance.now() - started };
+  }
+  if (mode === 'cognito-create') {
+    const [userPoolId, concurrency, users, perUser] = args;
+    const client = new CognitoIdentityProviderClient(settings);
+    const groups = ((await client.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }))).Groups ?? []).map((g) => g.GroupName!);
+    const names = Array.from({ length: Number(users) }, (_, i) => `ceiling-${i}`);
+    const started = performance.now();
+    await pool(names, Number(concurrency), async (Username) => {
+      await client.send(new AdminCreateUserCommand({ UserPoolId: userPoolId, Username, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: `${Username}@example.com` }] }));
+    });
+    const memberships = names.flatMap((Username, i) => Array.from({ length: Math.min(Number(perUser), groups.length) }, (_, j) => ({ Username, GroupName: groups[(i + j) % groups.length] })));
+    await pool(memberships, Number(concurrency), async (m) => {
+      await client.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, ...m }));
+    });
+    return { records: names.length + memberships.length, ms: performance.now() - started };
+  }
+  throw new Error(`unknown ceiling mode ${mode}`);
+}
+
+run()
+  .then(({ records, ms }) => process.stdout.write(`${JSON.stringify({ tool: mode, ms: Math.round(ms), users: records, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`))
+  .catch((error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exit(1);
+  });
