@@ -4,7 +4,7 @@
  * Writes bench/results/hydrate-dynamodb.md.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDynamoProxy } from '../test/support/dynamodb-proxy';
 import { createTable, sampleItem } from '../test/support/dynamodb-seed';
@@ -30,9 +30,11 @@ interface Ceiling {
   scan: { ms: number; concurrency: number; tried: Record<number, number> };
 }
 
+const MEMORY_HEADING = '## Memory against size';
+const STATE_MACHINE_HEADING = '## The state machine against the CLI (both copy, then read back and verify)';
 const MEMORY_ITEMS = (process.env.BENCH_MEMORY_ITEMS ?? '10000,100000,1000000').split(',').map(Number);
 /** V8's old space capped at this many MB, in the second memory run of each size. */
-const HEAP_CAP_MB = 128;
+const HEAP_CAP_MB = Number(process.env.BENCH_HEAP_CAP_MB ?? 160);
 
 interface MemoryRow {
   items: number;
@@ -63,7 +65,38 @@ async function differingItems(client: ReturnType<typeof localDynamoClient>, sour
   return [...a].filter(([key, value]) => b.get(key) !== value).length;
 }
 
+/** Memory against size: the copy and the sync on made-up pages, with V8's default heap and with its old space capped. */
+async function measureMemory(): Promise<MemoryRow[]> {
+  const memory: MemoryRow[] = [];
+  for (const items of MEMORY_ITEMS) {
+    for (const mode of ['copy', 'sync'] as const) {
+      for (const heap of [undefined, HEAP_CAP_MB]) {
+        try {
+          const measured = await measure('hydrate-tool.ts', ['synthetic', mode, String(items)], heap ? [`--max-old-space-size=${heap}`] : []);
+          memory.push({ items, mode, heap, measured });
+          process.stdout.write(`memory: ${mode} ${items} items${heap ? ` (old space ${heap} MB)` : ''}: ${measured.maxRssMb} MB, ${(measured.ms / 1000).toFixed(1)} s\n`);
+        } catch (error) {
+          // A capped heap too small for what the run holds ends in V8's out-of-memory: that is a result too.
+          memory.push({ items, mode, heap, failed: /heap out of memory|Reached heap limit/.test(String(error)) ? 'out of memory' : String(error).slice(0, 120) });
+          process.stdout.write(`memory: ${mode} ${items} items${heap ? ` (old space ${heap} MB)` : ''}: failed\n`);
+        }
+      }
+    }
+  }
+  return memory;
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_MEMORY_ONLY) {
+    // Measures memory only, and replaces that section of the last full run's results.
+    const file = join(__dirname, 'results', 'hydrate-dynamodb.md');
+    const previous = readFileSync(file, 'utf8');
+    const [before, rest] = previous.split(MEMORY_HEADING);
+    const after = rest.slice(rest.indexOf(STATE_MACHINE_HEADING));
+    writeFileSync(file, `${before}${memorySection(await measureMemory()).join('\n')}\n\n${after}`);
+    process.stdout.write(`written the memory section of bench/results/hydrate-dynamodb.md\n`);
+    return;
+  }
   // The state machine row runs the reference app's synthesized hydration state machine.
   process.env.BENCH_ASSEMBLY = synthesize(referenceApp()).directory;
   const server = await startDynalite();
@@ -118,25 +151,44 @@ async function main(): Promise<void> {
     await proxy.stop();
     await server.stop();
   }
-  // Memory against size: the copy and the sync on made-up pages, with V8's default heap and with its old space capped.
-  const memory: MemoryRow[] = [];
-  for (const items of MEMORY_ITEMS) {
-    for (const mode of ['copy', 'sync'] as const) {
-      for (const heap of [undefined, HEAP_CAP_MB]) {
-        try {
-          const measured = await measure('hydrate-tool.ts', ['synthetic', mode, String(items)], heap ? [`--max-old-space-size=${heap}`] : []);
-          memory.push({ items, mode, heap, measured });
-          process.stdout.write(`memory: ${mode} ${items} items${heap ? ` (old space ${heap} MB)` : ''}: ${measured.maxRssMb} MB, ${(measured.ms / 1000).toFixed(1)} s\n`);
-        } catch (error) {
-          // A capped heap too small for what the run holds ends in V8's out-of-memory: that is a result too.
-          memory.push({ items, mode, heap, failed: /heap out of memory|Reached heap limit/.test(String(error)) ? 'out of memory' : String(error).slice(0, 120) });
-          process.stdout.write(`memory: ${mode} ${items} items${heap ? ` (old space ${heap} MB)` : ''}: failed\n`);
-        }
-      }
-    }
-  }
+  const memory = await measureMemory();
   writeFileSync(join(__dirname, 'results', 'hydrate-dynamodb.md'), report(rows, ceilings, memory));
   process.stdout.write(`written bench/results/hydrate-dynamodb.md\n`);
+}
+
+/** The memory section of the results, from its heading to the paragraph after its table. */
+function memorySection(memory: MemoryRow[]): string[] {
+  const lines: string[] = [];
+  lines.push(
+    MEMORY_HEADING,
+    '',
+    'The copy and the sync (no verification) on pages made up in process: a client middleware answers Scan (8 segments, pages of about',
+    '1 MB), BatchWriteItem and BatchGetItem, so only the tool holds memory (no local server holds a million items). Peak RSS of the whole process,',
+    `with V8's default heap, and with \`--max-old-space-size=${HEAP_CAP_MB}\`:`,
+    '',
+    '| items | mode | default heap: peak RSS | time | old space capped: peak RSS | time |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const items of [...new Set(memory.map((m) => m.items))]) {
+    for (const mode of ['copy', 'sync'] as const) {
+      const plain = memory.find((m) => m.items === items && m.mode === mode && !m.heap);
+      const capped = memory.find((m) => m.items === items && m.mode === mode && m.heap);
+      if (!plain || !capped) continue;
+      const cells = (m: MemoryRow) => (m.measured ? `${m.measured.maxRssMb} MB | ${(m.measured.ms / 1000).toFixed(1)} s` : `failed: ${m.failed} | -`);
+      lines.push(`| ${items.toLocaleString('en')} | ${mode} | ${cells(plain)} | ${cells(capped)} |`);
+    }
+  }
+  const finished = (mode: string) => memory.filter((m) => m.mode === mode && m.heap).every((m) => m.measured);
+  lines.push(
+    '',
+    'What a run holds at once is per segment a page being written and the next one read; its checkpoint is a position and a digest.',
+    ...(['copy', 'sync'] as const).map((mode) =>
+      finished(mode)
+        ? `The ${mode} finished within the capped old space at every size: the growth with the default heap is garbage V8 had not yet collected (it lets the heap grow while it can); \`NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB}\` holds it.`
+        : `The ${mode} ran out of the capped old space (${HEAP_CAP_MB} MB) at some size: it holds more than that at once, which a cap cannot fix.`,
+    ),
+  );
+  return lines;
 }
 
 function report(rows: Row[], ceilings: Ceiling[], memory: MemoryRow[]): string {
@@ -178,33 +230,8 @@ function report(rows: Row[], ceilings: Ceiling[], memory: MemoryRow[]): string {
       `| ${c.items.toLocaleString('en')} | ${(c.write.ms / 1000).toFixed(1)} s (concurrency ${c.write.concurrency}) | ${(c.scan.ms / 1000).toFixed(1)} s (${c.scan.concurrency} segments) | ${share('ours-no-verify')} | ${share('ours')} | ${share('peer')} | ${JSON.stringify(c.write.tried)} / ${JSON.stringify(c.scan.tried)} |`,
     );
   }
-  lines.push(
-    '',
-    '## Memory against size',
-    '',
-    'The copy and the sync (no verification) on pages made up in process: a client middleware answers Scan (8 segments, pages of about',
-    '1 MB), BatchWriteItem and BatchGetItem, so only the tool holds memory (no local server holds a million items). Peak RSS of the whole process,',
-    `with V8's default heap, and with \`--max-old-space-size=${HEAP_CAP_MB}\`:`,
-    '',
-    '| items | mode | default heap: peak RSS | time | old space capped: peak RSS | time |',
-    '|---|---|---|---|---|---|',
-  );
-  for (const items of [...new Set(memory.map((m) => m.items))]) {
-    for (const mode of ['copy', 'sync'] as const) {
-      const plain = memory.find((m) => m.items === items && m.mode === mode && !m.heap);
-      const capped = memory.find((m) => m.items === items && m.mode === mode && m.heap);
-      if (!plain || !capped) continue;
-      const cells = (m: MemoryRow) => (m.measured ? `${m.measured.maxRssMb} MB | ${(m.measured.ms / 1000).toFixed(1)} s` : `failed: ${m.failed} | -`);
-      lines.push(`| ${items.toLocaleString('en')} | ${mode} | ${cells(plain)} | ${cells(capped)} |`);
-    }
-  }
-  lines.push(
-    '',
-    'What a run holds at once is per segment a page being written and the next one read; its checkpoint is a position and a digest. Where',
-    'the capped run finishes at a size where the default one grew far past the cap, that growth was garbage V8 had not yet collected (it lets',
-    `the heap grow while it can); to hold a run's memory there, set the cap: \`NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB} retention hydrate dynamodb ...\`.`,
-  );
-  lines.push('', '## The state machine against the CLI (both copy, then read back and verify)', '', '| items | state machine time / CLI time |', '|---|---|');
+  lines.push('', ...memorySection(memory));
+  lines.push('', STATE_MACHINE_HEADING, '', '| items | state machine time / CLI time |', '|---|---|');
   for (const size of SIZES) {
     const cli = rows.find((r) => r.items === size && r.tool === 'ours')!;
     const machine = rows.find((r) => r.items === size && r.tool === 'ours-state-machine')!;

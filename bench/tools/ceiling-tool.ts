@@ -72,7 +72,7 @@ async function run(): Promise<{ records: number; ms: number }> {
     for await (const page of paginateListObjectsV2({ client }, { Bucket: source })) for (const object of page.Contents ?? []) keys.push(object.Key!);
     const started = performance.now();
     await pool(keys, Number(concurrency), async (key) => {
-      await client.send(new CopyObjectCommand({ Bucket: target, Key: key, CopySource: `${source}/${encodeURIComponent(key)}` }));
+      await client.send(new CopyObjectCommand({ Bucket: target, Key: key, CopySource: `${source}/${encodeURIComponent(key).replace(/%2F/g, '/')}` }));
     });
     return { records: keys.length, ms: performance.now() - started };
   }
