@@ -186,6 +186,8 @@ describe('Cognito restore into a new pool, on cognito-local behind the paging an
     expect(result.summary.memberships.added).toBe(133);
     expect(writes.filter((c) => c.operation === 'AdminCreateUser')).toHaveLength(151);
     expect(writes.filter((c) => c.operation === 'AdminAddUserToGroup')).toHaveLength(133);
+    // The (empty) target is listed once, for both user passes.
+    expect(calls.filter((c) => c.operation === 'ListUsers')).toHaveLength(1);
     expect(Date.parse(result.summary.milestones.groupsFirstDoneAt!)).toBeLessThanOrEqual(Date.parse(result.summary.milestones.signInPossibleAt!));
     expectSameExceptUnsurvivable(plainExport, await exportPool(target, byUsername));
   });

@@ -26,3 +26,10 @@ export function formatDuration(seconds: number): string {
   const s = Math.ceil(seconds);
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m ${String(s % 60).padStart(2, '0')}s`;
 }
+
+/** Commander parser for a number above 0 (a size, a share). */
+export function parsePositiveNumber(value: string): number {
+  const number = Number(value);
+  if (!(number > 0)) throw new InvalidArgumentError(`expected a number above 0, got "${value}"`);
+  return number;
+}

@@ -274,7 +274,6 @@ export function cognitoCommand(): Command {
   return command;
 }
 
-
 export function formatPlan(paths: readonly PathPlan[], rates: readonly CategoryRate[]): string {
   const table = new Table({ head: ['Path', 'Groups', 'Users', 'Memberships', 'Sign-in possible', 'Done', 'RTO'], style: { head: [], border: [] } });
   for (const p of paths) {

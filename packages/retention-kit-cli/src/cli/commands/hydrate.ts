@@ -9,7 +9,7 @@ import { HydrateRefusedError, hydrateTable } from '../../runtime/dynamodb/hydrat
 import { hydrateBucket } from '../../runtime/s3/hydrate-bucket';
 import { formatBucketHydration } from '../../runtime/s3/hydrate-summary';
 import { storeFor } from '../../runtime/store';
-import { formatDuration, parseCount, parseDuration, parsePositiveInteger } from '../options';
+import { formatDuration, parseCount, parseDuration, parsePositiveInteger, parsePositiveNumber } from '../options';
 import { type HydratePlan, planHydration } from '../../runtime/dynamodb/hydrate-plan';
 
 export function hydrateCommand(): Command {
@@ -23,11 +23,7 @@ export function hydrateCommand(): Command {
     .requiredOption('--target <table>', 'the table to fill')
     .option('--source <table>', 'the restored table: its item count and size')
     .option('--items <n>', 'items to copy (instead of the source\'s count)', parseCount)
-    .option('--item-size-kb <kb>', 'average item size in KB (instead of the source\'s)', (v: string) => {
-      const n = Number(v);
-      if (!(n > 0)) throw new Error(`expected a size in KB above 0, got "${v}"`);
-      return n;
-    })
+    .option('--item-size-kb <kb>', 'average item size in KB (instead of the source\'s)', parsePositiveNumber)
     .option('--rto <duration>', 'the recovery time objective, e.g. 4h, 90m', parseDuration);
   withJson(withAws(plan, 'the Region of both tables'))
     .action(async (options: AwsOptions & { json?: boolean; target: string; source?: string; items?: number; itemSizeKb?: number; rto?: number }) => {

@@ -70,17 +70,22 @@ export function operationRate(operation: string, overrides: Partial<Record<Cogni
   return PER_POOL_LIMITED.has(category) ? Math.min(categoryRate, PER_POOL_OPERATION_LIMIT) : categoryRate;
 }
 
+/** Seconds per category that `calls` (operation name to count) need at the quotas: operations of one category share its rate. */
+export function categorySeconds(calls: Readonly<Record<string, number>>, overrides: Partial<Record<CognitoQuotaCategory, number>> = {}): Map<CognitoQuotaCategory, number> {
+  const seconds = new Map<CognitoQuotaCategory, number>();
+  for (const [operation, count] of Object.entries(calls)) {
+    const category = OPERATION_CATEGORY[operation];
+    seconds.set(category, (seconds.get(category) ?? 0) + count / operationRate(operation, overrides));
+  }
+  return seconds;
+}
+
 /**
- * Seconds that `calls` (operation name to count) need at the quotas: each category's calls at its
- * rate, categories in parallel, so the slowest category bounds the time.
+ * Seconds that `calls` need at the quotas: each category's calls at its rate, categories in
+ * parallel, so the slowest category bounds the time.
  */
 export function quotaBoundSeconds(calls: Readonly<Record<string, number>>, overrides: Partial<Record<CognitoQuotaCategory, number>> = {}): number {
-  const perCategory = new Map<string, number>();
-  for (const [operation, count] of Object.entries(calls)) {
-    const key = OPERATION_CATEGORY[operation] ?? operation;
-    perCategory.set(key, (perCategory.get(key) ?? 0) + count / operationRate(operation, overrides));
-  }
-  return Math.max(0, ...perCategory.values());
+  return Math.max(0, ...categorySeconds(calls, overrides).values());
 }
 
 export interface RestoreShape {
@@ -90,24 +95,33 @@ export interface RestoreShape {
   readonly groups: number;
 }
 
+/** The calls of each phase of a restore into an empty pool, as the restorer makes them (groups, then users, then memberships). */
+export function restorePhases(shape: RestoreShape, path: 'per-user' | 'import-job'): { name: 'groups' | 'users' | 'memberships'; calls: Readonly<Record<string, number>> }[] {
+  const page = 60;
+  return [
+    { name: 'groups', calls: { ListGroups: Math.ceil(shape.groups / page) || 1, CreateGroup: shape.groups } },
+    {
+      name: 'users',
+      calls:
+        path === 'per-user'
+          ? { ListUsers: 1, AdminCreateUser: shape.users, AdminDisableUser: shape.disabledUsers }
+          : // Listed before the job (to leave out who is there) and after it (to reconcile).
+            { ListUsers: 2 * Math.ceil(shape.users / page), AdminDisableUser: shape.disabledUsers },
+    },
+    { name: 'memberships', calls: { ListUsersInGroup: shape.groups, AdminAddUserToGroup: shape.memberships } },
+  ];
+}
+
 /**
- * Seconds a restore into an empty pool needs at the quotas, by path, phase after phase as the
- * restorer runs them (groups, then users, then memberships; within a phase the categories run in
- * parallel). The import job's own run time is not in it: Cognito does not document an import rate,
- * and the job is outside the per-call quotas.
+ * Seconds a restore into an empty pool needs at the quotas, by path, phase after phase (within a
+ * phase the categories run in parallel). The import job's own run time is not in it: Cognito does
+ * not document an import rate, and the job is outside the per-call quotas.
  */
 export function restoreQuotaBoundSeconds(
   shape: RestoreShape,
   path: 'per-user' | 'import-job',
   overrides: Partial<Record<CognitoQuotaCategory, number>> = {},
 ): { groups: number; users: number; memberships: number; total: number } {
-  const page = 60;
-  const groups = quotaBoundSeconds({ ListGroups: Math.ceil(shape.groups / page) || 1, CreateGroup: shape.groups }, overrides);
-  const users =
-    path === 'per-user'
-      ? quotaBoundSeconds({ ListUsers: 1, AdminCreateUser: shape.users, AdminDisableUser: shape.disabledUsers }, overrides)
-      : // Listed before the job (to leave out who is there) and after it (to reconcile).
-        quotaBoundSeconds({ ListUsers: 2 * Math.ceil(shape.users / page), AdminDisableUser: shape.disabledUsers }, overrides);
-  const memberships = quotaBoundSeconds({ ListUsersInGroup: shape.groups, AdminAddUserToGroup: shape.memberships }, overrides);
+  const [groups, users, memberships] = restorePhases(shape, path).map((phase) => quotaBoundSeconds(phase.calls, overrides));
   return { groups, users, memberships, total: groups + users + memberships };
 }

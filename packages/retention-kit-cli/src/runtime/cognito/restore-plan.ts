@@ -4,7 +4,7 @@
  * rate per category the account would need to buy. Pure: the same rates give the same plan.
  */
 import { type QuotaOverrides } from './client';
-import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory, OPERATION_CATEGORY, PER_POOL_LIMITED, type RestoreShape, operationRate } from './quotas';
+import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory, PER_POOL_LIMITED, type RestoreShape, categorySeconds, restorePhases } from './quotas';
 
 /**
  * Categories treated as fixed at their quota: AdminAddUserToGroup's category cannot be bought
@@ -12,34 +12,6 @@ import { COGNITO_DEFAULT_QUOTAS, type CognitoQuotaCategory, OPERATION_CATEGORY, 
  * whatever the account's rate.
  */
 export const FIXED_CATEGORIES: ReadonlySet<CognitoQuotaCategory> = new Set(['UserResourceUpdate']);
-
-type Calls = Readonly<Record<string, number>>;
-
-/** The calls of each phase of a restore into an empty pool, as the restorer makes them. */
-export function restorePhases(shape: RestoreShape, path: 'per-user' | 'import-job'): { name: 'groups' | 'users' | 'memberships'; calls: Calls }[] {
-  const page = 60;
-  return [
-    { name: 'groups', calls: { ListGroups: Math.ceil(shape.groups / page) || 1, CreateGroup: shape.groups } },
-    {
-      name: 'users',
-      calls:
-        path === 'per-user'
-          ? { ListUsers: 1, AdminCreateUser: shape.users, AdminDisableUser: shape.disabledUsers }
-          : { ListUsers: 2 * Math.ceil(shape.users / page), AdminDisableUser: shape.disabledUsers },
-    },
-    { name: 'memberships', calls: { ListUsersInGroup: shape.groups, AdminAddUserToGroup: shape.memberships } },
-  ];
-}
-
-/** Seconds per category of a phase's calls at the rates (operations of one category share its rate). */
-function categorySeconds(calls: Calls, rates: QuotaOverrides): Map<CognitoQuotaCategory, number> {
-  const seconds = new Map<CognitoQuotaCategory, number>();
-  for (const [operation, count] of Object.entries(calls)) {
-    const category = OPERATION_CATEGORY[operation];
-    seconds.set(category, (seconds.get(category) ?? 0) + count / operationRate(operation, rates));
-  }
-  return seconds;
-}
 
 const adjustable = (category: CognitoQuotaCategory) => !FIXED_CATEGORIES.has(category) && !PER_POOL_LIMITED.has(category);
 

@@ -266,6 +266,9 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
     let names: RestoredNames | undefined;
     const restored = async (): Promise<RestoredNames> => (names ??= await restoredNames(run, identity));
 
+    // What the target already holds, listed once: both user passes compare with it (the second skips the first's users).
+    const existing = await listExisting(client, target, identity);
+
     // The named groups' members first, users and memberships, before anyone else.
     const firstUsers = new Set<string>();
     const firstMemberships: MembershipRecord[] = [];
@@ -278,11 +281,10 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
         }
       }
       if (!checkpoint.groupsFirstDone) {
-        const present = await listExisting(client, target, identity);
         const records: UserRecord[] = [];
         for (const path of partFiles(run, 'users/')) for await (const record of readPart<UserRecord>(run, path)) if (firstUsers.has(record.username)) records.push(record);
         await forEach(records, options.concurrency ?? 8, stopping, async (record) => {
-          await restoreUser(client, target, record, identity, present, summary);
+          await restoreUser(client, target, record, identity, existing, summary);
           usersDone += 1;
           progress('groups-first');
         });
@@ -304,7 +306,6 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
     // Users: compared with what the target already holds, created where missing. Every user
     // exists before any other membership is added: memberships take longest (AdminAddUserToGroup's
     // quota cannot be raised), and a user can sign in without them.
-    const existing = await listExisting(client, target, identity);
     for (const path of partFiles(run, 'users/')) {
       if (checkpoint.userFilesDone.includes(path)) {
         usersDone += run.manifest.files.find((file) => file.path === path)?.records ?? 0;

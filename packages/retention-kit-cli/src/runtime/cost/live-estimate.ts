@@ -33,7 +33,7 @@ export async function liveEstimate(backup: BackupClient, input: LiveEstimateInpu
   const now = input.now ?? new Date();
   const plans = await planCategories(backup, input.categories);
   // Per category, vault, resource and tier: the bytes of every point, and of its largest.
-  const groups = new Map<string, { category: string; vault: string; resourceType: string; tier: PriceTier; sum: number; largest: number; resources: Set<string> }>();
+  const groups = new Map<string, { category: string; vault: string; resourceType: string; tier: PriceTier; sum: number; largest: number }>();
   for (const vault of input.vaults) {
     for await (const page of paginateListRecoveryPointsByBackupVault({ client: backup }, { BackupVaultName: vault })) {
       for (const point of page.RecoveryPoints ?? []) {
@@ -43,10 +43,9 @@ export async function liveEstimate(backup: BackupClient, input: LiveEstimateInpu
         const tier = tierOf(point, now);
         const bytes = point.BackupSizeInBytes ?? 0;
         const key = [category, vault, resourceType, tier, point.ResourceArn].join('\n');
-        const group = groups.get(key) ?? { category, vault, resourceType, tier, sum: 0, largest: 0, resources: new Set<string>() };
+        const group = groups.get(key) ?? { category, vault, resourceType, tier, sum: 0, largest: 0 };
         group.sum += bytes;
         group.largest = Math.max(group.largest, bytes);
-        group.resources.add(point.ResourceArn ?? '');
         groups.set(key, group);
       }
     }
