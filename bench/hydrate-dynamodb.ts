@@ -3,6 +3,7 @@
  * (behind the counting proxy), each into a fresh empty table, at 10,000 and 100,000 items.
  * Writes bench/results/hydrate-dynamodb.md.
  */
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { startDynamoProxy } from '../test/support/dynamodb-proxy';
 import { createTable, sampleItem } from '../test/support/dynamodb-seed';
 import { localDynamoClient, startDynalite } from '../test/support/servers';
 import { referenceApp, synthesize } from '../test/support/apps';
-import { type Measured, measure } from './tools/measure';
+import { type Measured, measure, serverBusy } from './tools/measure';
 import { putItems, canonicalItem, digestTable, scanSegment } from 'retention-kit-cli';
 
 const SIZES = (process.env.BENCH_ITEMS ?? '10000,50000,100000').split(',').map(Number);
@@ -23,11 +24,23 @@ const TOOLS = [
 
 /** Concurrencies the ceiling loops try; the best time is kept. */
 const CEILING_CONCURRENCY = [4, 8, 16, 32];
+/** Runs of each tool per size; the rows give the median run. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+interface Loop {
+  ms: number;
+  concurrency: number;
+  tried: Record<number, number>;
+  /** Share of the server's thread busy during the best run. */
+  serverBusy: number;
+}
 
 interface Ceiling {
   items: number;
-  write: { ms: number; concurrency: number; tried: Record<number, number> };
-  scan: { ms: number; concurrency: number; tried: Record<number, number> };
+  /** The plain copy loop: parallel Scan, each page put before the next is read. */
+  copy: Loop;
+  write: Loop;
+  scan: Loop;
 }
 
 const MEMORY_HEADING = '## Memory against size';
@@ -48,7 +61,12 @@ interface Row {
   items: number;
   tool: string;
   label: string;
+  /** The median run. */
   measured: Measured;
+  /** Every run's time, ms. */
+  runs: number[];
+  /** Share of the server's thread busy during the median run (dynalite and the proxy run on the bench's event loop). */
+  serverBusy: number;
   calls: Record<string, number>;
   /** Items whose content in the target differs from the source. */
   differing: number;
@@ -116,36 +134,51 @@ async function main(): Promise<void> {
         );
       }
       const expected = await digestTable(client, source, { totalSegments: 4, concurrency: 4 });
-      // The ceiling: plain BatchWriteItem and Scan loops of the same items, through the same proxy.
-      const write: Ceiling['write'] = { ms: Infinity, concurrency: 0, tried: {} };
-      const scan: Ceiling['scan'] = { ms: Infinity, concurrency: 0, tried: {} };
+      // The ceiling: plain copy, BatchWriteItem and Scan loops of the same items, through the same proxy.
+      const loop = (): Loop => ({ ms: Infinity, concurrency: 0, tried: {}, serverBusy: 0 });
+      const ceiling: Ceiling = { items: size, copy: loop(), write: loop(), scan: loop() };
+      const keep = (into: Loop, concurrency: number, ms: number, serverBusy: number) => {
+        into.tried[concurrency] = ms;
+        if (ms < into.ms) Object.assign(into, { ms, concurrency, serverBusy });
+      };
       for (const concurrency of CEILING_CONCURRENCY) {
-        const target = `ceiling-${size}-${concurrency}`;
-        await createTable(client, target);
-        const written = await measure('ceiling-tool.ts', ['dynamodb-write', proxy.endpoint, source, target, String(concurrency)]);
-        const check = await digestTable(client, target, { totalSegments: 4, concurrency: 4 });
-        if (check.digest !== expected.digest) throw new Error(`the ceiling loop at ${concurrency} did not copy the table`);
-        write.tried[concurrency] = written.ms;
-        if (written.ms < write.ms) Object.assign(write, { ms: written.ms, concurrency });
-        const scanned = await measure('ceiling-tool.ts', ['dynamodb-scan', proxy.endpoint, source, String(concurrency)]);
-        scan.tried[concurrency] = scanned.ms;
-        if (scanned.ms < scan.ms) Object.assign(scan, { ms: scanned.ms, concurrency });
+        for (const kind of ['dynamodb-copy', 'dynamodb-write'] as const) {
+          const target = `ceiling-${kind}-${size}-${concurrency}`;
+          await createTable(client, target);
+          const [measured, busy] = await serverBusy(() => measure('ceiling-tool.ts', [kind, proxy.endpoint, source, target, String(concurrency)]));
+          const check = await digestTable(client, target, { totalSegments: 4, concurrency: 4 });
+          if (check.digest !== expected.digest) throw new Error(`the ${kind} ceiling loop at ${concurrency} did not copy the table`);
+          keep(kind === 'dynamodb-copy' ? ceiling.copy : ceiling.write, concurrency, measured.ms, busy);
+        }
+        const [scanned, busy] = await serverBusy(() => measure('ceiling-tool.ts', ['dynamodb-scan', proxy.endpoint, source, String(concurrency)]));
+        keep(ceiling.scan, concurrency, scanned.ms, busy);
       }
-      ceilings.push({ items: size, write, scan });
-      process.stdout.write(`${size} items, ceiling: BatchWriteItem ${(write.ms / 1000).toFixed(1)} s at ${write.concurrency}, Scan ${(scan.ms / 1000).toFixed(1)} s at ${scan.concurrency}\n`);
+      ceilings.push(ceiling);
+      process.stdout.write(`${size} items, ceiling: copy ${(ceiling.copy.ms / 1000).toFixed(1)} s at ${ceiling.copy.concurrency}, BatchWriteItem ${(ceiling.write.ms / 1000).toFixed(1)} s at ${ceiling.write.concurrency}, Scan ${(ceiling.scan.ms / 1000).toFixed(1)} s at ${ceiling.scan.concurrency}\n`);
+      const runs = new Map<string, { measured: Measured; calls: Record<string, number>; differing: number; busy: number }[]>();
+      // Runs interleaved (each tool once, then again), so a slow spell of the machine does not fall on one tool.
+      for (let run = 1; run <= RUNS; run++) {
+        for (const [tool, label] of TOOLS) {
+          const target = `${tool}-${size}-${run}`;
+          await createTable(client, target);
+          proxy.resetCounts();
+          const [measured, busy] = await serverBusy(() => measure('hydrate-tool.ts', ['dynamodb', tool, proxy.endpoint, source, target]));
+          const calls = Object.fromEntries(proxy.calls);
+          const copied = await digestTable(client, target, { totalSegments: 4, concurrency: 4 });
+          const differing = copied.digest === expected.digest ? 0 : await differingItems(client, source, target);
+          if (copied.items !== expected.items) throw new Error(`${label}: the target holds ${copied.items} of ${expected.items} items`);
+          if (tool !== 'peer' && differing > 0) throw new Error(`${label}: ${differing} items differ from the source`);
+          await client.send(new DeleteTableCommand({ TableName: target }));
+          runs.set(tool, [...(runs.get(tool) ?? []), { measured, calls, differing, busy }]);
+          process.stdout.write(`${size} items, run ${run}, ${label}: ${(measured.ms / 1000).toFixed(1)} s, server busy ${Math.round(busy * 100)}%\n`);
+        }
+      }
       for (const [tool, label] of TOOLS) {
-        const target = `${tool}-${size}`;
-        await createTable(client, target);
-        proxy.resetCounts();
-        const measured = await measure('hydrate-tool.ts', ['dynamodb', tool, proxy.endpoint, source, target]);
-        const calls = Object.fromEntries(proxy.calls);
-        const copied = await digestTable(client, target, { totalSegments: 4, concurrency: 4 });
-        const differing = copied.digest === expected.digest ? 0 : await differingItems(client, source, target);
-        if (copied.items !== expected.items) throw new Error(`${label}: the target holds ${copied.items} of ${expected.items} items`);
-        if (tool !== 'peer' && differing > 0) throw new Error(`${label}: ${differing} items differ from the source`);
-        rows.push({ items: size, tool, label, measured, calls, differing });
-        process.stdout.write(`${size} items, ${label}: ${(measured.ms / 1000).toFixed(1)} s\n`);
+        const all = runs.get(tool)!;
+        const middle = [...all].sort((a, b) => a.measured.ms - b.measured.ms)[Math.floor(all.length / 2)];
+        rows.push({ items: size, tool, label, measured: middle.measured, runs: all.map((r) => r.measured.ms), serverBusy: middle.busy, calls: middle.calls, differing: middle.differing });
       }
+      await client.send(new DeleteTableCommand({ TableName: source }));
     }
   } finally {
     await proxy.stop();
@@ -201,35 +234,47 @@ function report(rows: Row[], ceilings: Ceiling[], memory: MemoryRow[]): string {
     `same source table into a fresh empty table in its own process, and the target is then checked equal to the source (count and checksum).`,
     `${cpu} CPU cores, Node ${process.version}; dynalite runs in the bench's own process, so on 2 cores the server and the tool share the machine.`,
     '',
-    '| items | tool | wall time | time vs copy-dynamodb-table | items/s | items changed in the copy | API calls per 1,000 items | Scan per 1,000 | BatchWriteItem per 1,000 | peak RSS |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `Each tool runs ${RUNS} times per size, interleaved with the others; a row is the median run, with every run's time beside it.`,
+    '',
+    '| items | tool | wall time (median) | runs | time vs copy-dynamodb-table | items/s | items changed in the copy | API calls per 1,000 items | Scan per 1,000 | BatchWriteItem per 1,000 | server thread busy | peak RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const peer = rows.find((r) => r.items === row.items && r.tool === 'peer')!;
     lines.push(
-      `| ${row.items.toLocaleString('en')} | ${row.label} | ${(row.measured.ms / 1000).toFixed(1)} s | ${(row.measured.ms / peer.measured.ms).toFixed(2)}x | ${Math.round(row.items / (row.measured.ms / 1000))} | ${row.differing} | ${perThousand(row)} | ${perThousand(row, ['Scan'])} | ${perThousand(row, ['BatchWriteItem'])} | ${row.measured.maxRssMb} MB |`,
+      `| ${row.items.toLocaleString('en')} | ${row.label} | ${(row.measured.ms / 1000).toFixed(1)} s | ${row.runs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s | ${(row.measured.ms / peer.measured.ms).toFixed(2)}x | ${Math.round(row.items / (row.measured.ms / 1000))} | ${row.differing} | ${perThousand(row)} | ${perThousand(row, ['Scan'])} | ${perThousand(row, ['BatchWriteItem'])} | ${Math.round(row.serverBusy * 100)}% | ${row.measured.maxRssMb} MB |`,
     );
   }
   lines.push(
     '',
     '## Against the ceiling',
     '',
-    'The ceiling is the fastest plain loop of the dominant calls on the same items through the same proxy, in its own process: `BatchWriteItem`',
-    'of the items read before its clock starts (25 a call, unprocessed items sent again), and a parallel `Scan`, each at the concurrency that',
-    `gave its best time of ${CEILING_CONCURRENCY.join(', ')}. Share of the ceiling: the ceiling's write time over the tool's time (100% = as fast as the loop).`,
+    'The ceilings are the fastest plain loops of the dominant calls on the same items through the same proxy, each in its own process, at the',
+    `concurrency that gave its best time of ${CEILING_CONCURRENCY.join(', ')}:`,
+    '- **copy loop**: a parallel `Scan`, each page put with `BatchWriteItem` (25 a call, all of the page at once, unprocessed items sent again) before',
+    '  the segment reads its next page: the copy with nothing else (no checkpoint, checksum or prefetch);',
+    '- **write loop**: `BatchWriteItem` of the items, read before its clock starts; **scan loop**: a parallel `Scan`.',
     '',
-    '| items | ceiling: BatchWriteItem loop | ceiling: parallel Scan | copy only: share of the ceiling | copy and verify: share | copy-dynamodb-table: share | times tried (write / scan, ms by concurrency) |',
-    '|---|---|---|---|---|---|---|',
+    'Share of a ceiling: its time over the tool\'s (100% = as fast as the loop). A copy has to scan the items and write them, and dynalite serves',
+    'one call at a time on one thread, so the write loop alone is a bound no copy reaches on this server; the write and scan loops added are',
+    'the work a copy gives the server. "Server thread busy" is the share of the bench process\'s event loop (dynalite and the proxy) in use.',
+    '',
+    '| items | copy loop | write loop | scan loop | copy only: share of the copy loop | of write + scan | of the write loop | copy and verify: of the copy loop | copy-dynamodb-table: of the copy loop | server busy: copy loop / copy only |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const c of ceilings) {
-    const share = (tool: string) => {
-      const row = rows.find((r) => r.items === c.items && r.tool === tool);
-      return row ? `${Math.round((c.write.ms / row.measured.ms) * 100)}%` : '-';
+    const row = (tool: string) => rows.find((r) => r.items === c.items && r.tool === tool);
+    const share = (tool: string, ms: number) => {
+      const found = row(tool);
+      return found ? `${Math.round((ms / found.measured.ms) * 100)}%` : '-';
     };
+    const loopCell = (l: Loop, unit: string) => `${(l.ms / 1000).toFixed(1)} s (${l.concurrency} ${unit})`;
     lines.push(
-      `| ${c.items.toLocaleString('en')} | ${(c.write.ms / 1000).toFixed(1)} s (concurrency ${c.write.concurrency}) | ${(c.scan.ms / 1000).toFixed(1)} s (${c.scan.concurrency} segments) | ${share('ours-no-verify')} | ${share('ours')} | ${share('peer')} | ${JSON.stringify(c.write.tried)} / ${JSON.stringify(c.scan.tried)} |`,
+      `| ${c.items.toLocaleString('en')} | ${loopCell(c.copy, 'segments')} | ${loopCell(c.write, 'in flight')} | ${loopCell(c.scan, 'segments')} | ${share('ours-no-verify', c.copy.ms)} | ${share('ours-no-verify', c.write.ms + c.scan.ms)} | ${share('ours-no-verify', c.write.ms)} | ${share('ours', c.copy.ms)} | ${share('peer', c.copy.ms)} | ${Math.round(c.copy.serverBusy * 100)}% / ${Math.round((row('ours-no-verify')?.serverBusy ?? 0) * 100)}% |`,
     );
   }
+  lines.push('', 'Times tried, ms by concurrency:', '');
+  for (const c of ceilings) lines.push(`- ${c.items.toLocaleString('en')} items: copy ${JSON.stringify(c.copy.tried)}, write ${JSON.stringify(c.write.tried)}, scan ${JSON.stringify(c.scan.tried)}`);
   lines.push('', ...memorySection(memory));
   lines.push('', STATE_MACHINE_HEADING, '', '| items | state machine time / CLI time |', '|---|---|');
   for (const size of SIZES) {

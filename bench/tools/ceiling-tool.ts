@@ -4,6 +4,8 @@
  * Nothing the tools do (checkpoints, verification, rate limits) is in it. Prints one JSON line.
  *   tsx bench/tools/ceiling-tool.ts dynamodb-write <endpoint> <source> <target> <concurrency> [every]
  *     BatchWriteItem of the source's items (or every <every>th), read before the clock starts, 25 a call
+ *   tsx bench/tools/ceiling-tool.ts dynamodb-copy <endpoint> <source> <target> <concurrency>
+ *     a parallel Scan in <concurrency> segments, each page put with BatchWriteItem (all its batches at once) before the next is read
  *   tsx bench/tools/ceiling-tool.ts dynamodb-scan <endpoint> <source> <concurrency>
  *     a parallel Scan of the source in <concurrency> segments
  *   tsx bench/tools/ceiling-tool.ts s3-copy <endpoint> <source> <target> <concurrency>
@@ -57,6 +59,25 @@ async function run(): Promise<{ records: number; ms: number }> {
       while (pending && pending.length > 0) pending = (await client.send(new BatchWriteItemCommand({ RequestItems: { [target]: pending } }))).UnprocessedItems?.[target];
     });
     return { records: items.length, ms: performance.now() - started };
+  }
+  if (mode === 'dynamodb-copy') {
+    const [source, target, concurrency] = args;
+    const client = new DynamoDBClient(settings);
+    const started = performance.now();
+    let records = 0;
+    await Promise.all(Array.from({ length: Number(concurrency) }, async (_, segment) => {
+      for await (const page of paginateScan({ client }, { TableName: source, Segment: segment, TotalSegments: Number(concurrency) })) {
+        const items = page.Items ?? [];
+        records += items.length;
+        const batches: WriteRequest[][] = [];
+        for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+        await Promise.all(batches.map(async (batch) => {
+          let pending: WriteRequest[] | undefined = batch;
+          while (pending && pending.length > 0) pending = (await client.send(new BatchWriteItemCommand({ RequestItems: { [target]: pending } }))).UnprocessedItems?.[target];
+        }));
+      }
+    }));
+    return { records, ms: performance.now() - started };
   }
   if (mode === 'dynamodb-scan') {
     const [source, concurrency] = args;

@@ -4,7 +4,7 @@
  *   tsx bench/tools/hydrate-tool.ts dynamodb <ours|ours-no-verify|ours-state-machine|peer> <endpoint> <source> <target>
  *     (ours-state-machine: the HydrationStateMachine of the assembly in BENCH_ASSEMBLY, executed locally)
  *   tsx bench/tools/hydrate-tool.ts s3 <ours|ours-no-verify> <endpoint> <source> <target>
- *   tsx bench/tools/hydrate-tool.ts sync <ours|ours-no-verify|delete-then-copy> <endpoint> <source> <target>
+ *   tsx bench/tools/hydrate-tool.ts sync <ours|ours-no-verify|ours-by-key-no-verify|delete-then-copy> <endpoint> <source> <target>
  *   tsx bench/tools/hydrate-tool.ts synthetic <copy|sync> <items>
  *     memory only: the copy or the sync (no verification) of <items> made-up items, answered in process
  */
@@ -76,7 +76,7 @@ async function sync(): Promise<number> {
     writes += result.sourceDigest.items;
     return result.sourceDigest.items;
   }
-  const result = await hydrateTable({ client, source, target, mode: 'sync', state, verify: tool !== 'ours-no-verify' });
+  const result = await hydrateTable({ client, source, target, mode: 'sync', syncMethod: tool === 'ours-by-key-no-verify' ? 'by-key' : 'merge', state, verify: !tool.endsWith('no-verify') });
   if (result.verified === false) throw new Error('sync did not verify');
   writes = result.changes!.written + result.changes!.deleted;
   return result.sourceDigest.items;

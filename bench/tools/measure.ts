@@ -28,3 +28,10 @@ export function measure(toolFile: string, args: string[], nodeFlags: string[] = 
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Runs `work` and reports the share of this process's event loop that was busy meanwhile: the local server's, where it runs in the bench's process. */
+export async function serverBusy<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const before = performance.eventLoopUtilization();
+  const result = await work();
+  return [result, performance.eventLoopUtilization(before).utilization];
+}

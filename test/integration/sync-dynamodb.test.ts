@@ -68,13 +68,15 @@ describe('retention hydrate dynamodb --mode sync (dynalite)', () => {
     unchanged: ITEMS - MISSING.length - CHANGED.length - 1,
   };
 
-  it('makes a target with missing, changed and extra items equal to the source, over several pages per segment, and counts what it changed', async () => {
-    await driftedTable('orders-1');
-    expect(await digestTable(direct(), 'orders-1', { totalSegments: 1, concurrency: 1 })).not.toEqual(await sourceDigest());
+  it.each(['merge', 'by-key'] as const)('%s: makes a target with missing, changed and extra items equal to the source, over several pages per segment, and counts what it changed', async (syncMethod) => {
+    const table = `orders-1-${syncMethod}`;
+    await driftedTable(table);
+    expect(await digestTable(direct(), table, { totalSegments: 1, concurrency: 1 })).not.toEqual(await sourceDigest());
     const state = new FolderStore(tempDir('sync-state-'));
     proxy.resetCounts();
-    const result = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: 'orders-1', mode: 'sync', state, segments: 4, concurrency: 4, pageLimit: 100 });
+    const result = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: table, mode: 'sync', syncMethod, state, segments: 4, concurrency: 4, pageLimit: 100 });
     const expected = await sourceDigest();
+    expect(result.syncMethod).toBe(syncMethod);
     expect(result.verified).toBe(true);
     expect(result.targetDigest).toEqual(expected);
     expect(result.changes).toEqual(expectedChanges);
@@ -84,16 +86,43 @@ describe('retention hydrate dynamodb --mode sync (dynalite)', () => {
     // Both passes paged: at least 4 pages per segment of the source, and the target's keys besides.
     expect(result.calls.scan).toBeGreaterThanOrEqual(16 + 4);
     expect(proxy.callCount('BatchGetItem')).toBe(result.calls.batchGet);
+    // A merge reads by key only the target's keys its segment of the source lacked: the extra items.
+    if (syncMethod === 'merge') expect(result.calls.batchGet).toBeLessThanOrEqual(4);
+    else expect(result.calls.batchGet).toBeGreaterThanOrEqual(Math.ceil((2 * ITEMS) / 100));
 
     // A second sync finds nothing to do.
-    const again = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: 'orders-1', mode: 'sync', state, segments: 3, concurrency: 3 });
+    const again = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: table, mode: 'sync', syncMethod, state, segments: 3, concurrency: 3 });
     expect(again.changes).toEqual({ written: 0, deleted: 0, unchanged: ITEMS });
     expect(again.calls.batchWrite).toBe(0);
     expect(again.verified).toBe(true);
   });
 
-  it('loses nothing when DynamoDB throttles, holds back unprocessed items and keys, and loses responses', async () => {
-    await driftedTable('orders-2');
+  it('merge: when the tables do not split their segments alike, still ends equal and deletes only what the source lacks', async () => {
+    await driftedTable('orders-6');
+    // The target's client reads segment s+1 whenever segment s is asked for: every key of the
+    // target then sits in another segment than the same key of the source.
+    const shifted = proxied();
+    shifted.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { TableName?: string; Segment?: number; TotalSegments?: number };
+        if (input.TableName === 'orders-6' && input.Segment !== undefined) input.Segment = (input.Segment + 1) % input.TotalSegments!;
+        return next(args);
+      },
+      { step: 'initialize', name: 'shiftSegments' },
+    );
+    const result = await hydrateTable({ client: proxied(), targetClient: shifted, source: 'orders-recovery-inc1', target: 'orders-6', mode: 'sync', state: new FolderStore(tempDir('sync-state-')), segments: 4, concurrency: 4, pageLimit: 100 });
+    expect(result.verified).toBe(true);
+    expect(result.targetDigest).toEqual(await sourceDigest());
+    // Every target key was left over in its segment and read by key in the source; only the extra ones were deleted.
+    expect(result.changes?.deleted).toBe(expectedChanges.deleted);
+    expect(result.calls.batchGet).toBeGreaterThanOrEqual(Math.ceil((ITEMS - MISSING.length) / 100));
+    // Every source item was put unread (its target key was in another segment).
+    expect(result.changes?.written).toBe(ITEMS);
+  });
+
+  it.each(['merge', 'by-key'] as const)('%s: loses nothing when DynamoDB throttles, holds back unprocessed items and keys, and loses responses', async (syncMethod) => {
+    const table = `orders-2-${syncMethod}`;
+    await driftedTable(table);
     proxy.resetCounts();
     proxy.setFaults(
       firstOf(
@@ -103,10 +132,13 @@ describe('retention hydrate dynamodb --mode sync (dynalite)', () => {
       ),
     );
     try {
-      const result = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: 'orders-2', mode: 'sync', state: new FolderStore(tempDir('sync-state-')), segments: 4, concurrency: 4, pageLimit: 100 });
-      expect(proxy.faults.get('BatchGetItem')).toBeGreaterThan(5);
+      const result = await hydrateTable({ client: proxied(), source: 'orders-recovery-inc1', target: table, mode: 'sync', syncMethod, state: new FolderStore(tempDir('sync-state-')), segments: 4, concurrency: 4, pageLimit: 100 });
+      // A merge reads by key only the few keys left over per segment; a by-key sync reads every key.
+      const keyReadFaults = syncMethod === 'merge' ? 1 : 6;
+      expect(proxy.faults.get('BatchGetItem')).toBeGreaterThanOrEqual(keyReadFaults);
+      expect(result.calls.unprocessedKeyRetries).toBeGreaterThanOrEqual(keyReadFaults);
       expect(proxy.faults.get('BatchWriteItem')).toBeGreaterThan(2);
-      expect(result.calls.unprocessedKeyRetries).toBeGreaterThan(5);
+      expect(proxy.faults.get('Scan')).toBeGreaterThan(0);
       expect(result.verified).toBe(true);
       expect(result.targetDigest).toEqual(await sourceDigest());
       expect(result.changes?.deleted).toBe(expectedChanges.deleted);

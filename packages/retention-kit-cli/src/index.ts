@@ -8,7 +8,7 @@ export { exportUserPool, CognitoExportError, type ExportOptions, type ExportProg
 export { runExportJob, type ExportJobOptions, type ExportJobResult } from './runtime/cognito/export-job';
 export { openExport, verifyExport, type ExportRun, type Verification } from './runtime/cognito/export-reader';
 export { restoreUserPool, RestoreRefusedError, type RestoreOptions, type RestoreProgress, type RestoreSummary } from './runtime/cognito/restorer';
-export { hydrateTable, HydrateRefusedError, type HydrateTableOptions, type HydrateTableResult, type HydrateProgress } from './runtime/dynamodb/hydrate-table';
+export { hydrateTable, HydrateRefusedError, type HydrateTableOptions, type HydrateTableResult, type HydrateProgress, type HydrateMode, type SyncMethod } from './runtime/dynamodb/hydrate-table';
 export { recoverTable, RecoverRefusedError, type RecoverTableOptions, type RecoveryResult, type PreRecoveryBackup } from './runtime/dynamodb/recover-table';
 export { hydrateBucket, type HydrateBucketOptions, type HydrateBucketResult, type BucketProgress } from './runtime/s3/hydrate-bucket';
 export { protectionReport, type ProtectionReport, type ReportRow, type ProtectionStatus } from './report/protection-report';

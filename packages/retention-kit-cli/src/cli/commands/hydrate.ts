@@ -52,7 +52,12 @@ export function hydrateCommand(): Command {
         .choices(['copy', 'sync'])
         .default('copy'),
     )
-    .option('--segments <n>', 'scan segments (default: one per 128 MiB of the source, at least --concurrency)', parsePositiveInteger)
+    .addOption(
+      new Option('--sync-method <method>', 'how a sync compares: merge scans each segment of both tables; by-key scans one and reads the other by key (a checkpoint after every page)')
+        .choices(['merge', 'by-key'])
+        .default('merge'),
+    )
+    .option('--segments <n>', 'scan segments (default: one per 128 MiB of the source, at least --concurrency; a merge sync, one per 20,000 items)', parsePositiveInteger)
     .option('--concurrency <n>', 'segments copied at once', parsePositiveInteger, 8)
     .option('--max-write-units <wcu>', 'cap on write capacity units per second, across all segments', parsePositiveInteger)
     .option('--overwrite', 'write into a target that already holds items (overwritten by key; nothing is deleted)')
@@ -66,6 +71,7 @@ export function hydrateCommand(): Command {
         source: string;
         target: string;
         mode: 'copy' | 'sync';
+        syncMethod: 'merge' | 'by-key';
         segments?: number;
         concurrency: number;
         maxWriteUnits?: number;
@@ -84,6 +90,7 @@ export function hydrateCommand(): Command {
             source: options.source,
             target: options.target,
             mode: options.mode,
+            syncMethod: options.syncMethod,
             state: storeFor(options.state),
             segments: options.segments,
             concurrency: options.concurrency,

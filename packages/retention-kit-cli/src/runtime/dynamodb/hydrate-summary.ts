@@ -16,7 +16,7 @@ export function formatTableHydration(result: HydrateTableResult): string {
       : result.verified
         ? '  verification:  target equals source (count and checksum)'
         : `  verification:  MISMATCH — ${mismatch(result)}`,
-    `  segments:      ${result.totalSegments}`,
+    `  segments:      ${result.totalSegments}${result.syncMethod ? ` (${result.syncMethod === 'merge' ? 'merging a scan of each table' : 'scanning one table, reading the other by key'})` : ''}`,
     `  ${result.mode === 'sync' ? 'sync: ' : 'copy: '}         ${seconds(result.durationMs.copy)} (${rate} items/s this run)   verify: ${seconds(result.durationMs.verify)}`,
     `  calls:         Scan ${result.calls.scan}, ${result.mode === 'sync' ? `BatchGetItem ${result.calls.batchGet} (${result.calls.unprocessedKeyRetries} for unprocessed keys), ` : ''}BatchWriteItem ${result.calls.batchWrite} (${result.calls.unprocessedRetries} for unprocessed items), verification Scan ${result.calls.verifyScan}`,
     `  report:        ${result.report}`,

@@ -4,9 +4,11 @@
  * every page, and a verification that reads the target back (strongly consistent) and compares
  * its item count and order-independent checksum with the source's.
  *
- * In `sync` mode the target is made *equal* to the source: each segment's upsert pass writes only
- * the items that are missing or differ, and its prune pass deletes what the source lacks
- * (segment-sync.ts); the run counts what it wrote, deleted and left unchanged.
+ * In `sync` mode the target is made *equal* to the source, writing only the items that are
+ * missing or differ and deleting what the source lacks; the run counts what it wrote, deleted and
+ * left unchanged. By default each segment merges a scan of the target with a scan of the source
+ * (segment-merge.ts); `syncMethod: 'by-key'` reads the other table by key instead, page by page
+ * (segment-sync.ts), which is what a Lambda slice can stop and hand on at any page.
  *
  * Puts and deletes are idempotent by key, so a page done again after a resume changes nothing and
  * a killed run loses nothing: each pass of each segment continues after the last page its
@@ -20,12 +22,16 @@ import type { ObjectStore } from '../store';
 import type { ReadCounters } from './batch-reader';
 import { newWriteCounters, type WriteCounters } from './batch-writer';
 import { addChanges, copySegmentPages, NO_CHANGES, type SegmentPosition, START_OF_SEGMENT, type SyncChanges } from './segment-copy';
+import { mergeSegment, mergeSegments } from './segment-merge';
 import { syncSegmentPages } from './segment-sync';
 import { HydrateRefusedError, preflight } from './preflight';
 import { defaultSegments, digestTable, forEachSegment, keySchemaOf, type TableDigest } from './table-scan';
 
 /** `copy` puts every source item; `sync` makes the target equal to the source (writes what differs, deletes what the source lacks). */
 export type HydrateMode = 'copy' | 'sync';
+
+/** How a sync compares the tables: `merge` scans both, `by-key` scans one and reads the other by key. */
+export type SyncMethod = 'merge' | 'by-key';
 
 export interface HydrateTableOptions {
   /** Client for the source table (and the target, unless `targetClient` is given). */
@@ -42,11 +48,18 @@ export interface HydrateTableOptions {
    * @default 'copy'
    */
   readonly mode?: HydrateMode;
+  /**
+   * How a sync compares the tables: `merge` scans each segment of both tables (fewer, larger
+   * reads; an interrupted segment is done again from its start); `by-key` scans one table and
+   * reads the other by key with BatchGetItem (a checkpoint after every page).
+   * @default 'merge'
+   */
+  readonly syncMethod?: SyncMethod;
   /** Where the checkpoint and the final report go. */
   readonly state: ObjectStore;
   /**
    * Scan segments.
-   * @default one per 128 MiB of the source's size, at least `concurrency`, at most 1,000
+   * @default one per 128 MiB of the source's size, at least `concurrency`, at most 1,000; a merge sync one per 20,000 items of the source
    */
   readonly segments?: number;
   /**
@@ -86,6 +99,8 @@ export interface HydrateProgress {
 
 export interface HydrateTableResult {
   readonly mode: HydrateMode;
+  /** A sync's method. */
+  readonly syncMethod?: SyncMethod;
   readonly source: string;
   readonly target: string;
   /** A sync's changes to the target (across all runs, from the checkpoint). */
@@ -109,14 +124,16 @@ interface Checkpoint {
   readonly version: 1;
   /** Absent in checkpoints of copies. */
   readonly mode?: HydrateMode;
+  /** Absent in checkpoints of copies, and of syncs from before merges (they were by key). */
+  readonly syncMethod?: SyncMethod;
   readonly source: string;
   readonly target: string;
   readonly totalSegments: number;
   readonly startedAt: string;
   copyDone: boolean;
-  /** Per segment: the copy, or a sync's upsert pass. */
+  /** Per segment: the copy, a merge sync, or a by-key sync's upsert pass. */
   readonly segments: SegmentPosition[];
-  /** Per segment: a sync's prune pass. */
+  /** Per segment: a by-key sync's prune pass. */
   readonly prune?: SegmentPosition[];
 }
 
@@ -148,20 +165,26 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
   }
   if (problems.length > 0) throw new HydrateRefusedError(problems);
   const keyNames = keySchemaOf(sourceTable).map((key) => key.name);
+  // A checkpoint's method wins: its positions mean what that method made of them.
+  const syncMethod: SyncMethod | undefined = mode === 'sync' ? (saved ? (saved.syncMethod ?? 'by-key') : (options.syncMethod ?? 'merge')) : undefined;
 
-  const totalSegments = saved?.totalSegments ?? options.segments ?? defaultSegments(sourceTable.TableSizeBytes ?? 0, concurrency);
+  const totalSegments =
+    saved?.totalSegments ??
+    options.segments ??
+    (syncMethod === 'merge' ? Math.max(mergeSegments(sourceTable.ItemCount ?? 0, concurrency), defaultSegments(sourceTable.TableSizeBytes ?? 0, concurrency)) : defaultSegments(sourceTable.TableSizeBytes ?? 0, concurrency));
   // Every segment's position is in the checkpoint, which is written after every page.
   if (!Number.isInteger(totalSegments) || totalSegments < 1 || totalSegments > MAX_SEGMENTS) throw new HydrateRefusedError([`segments must be a whole number from 1 to ${MAX_SEGMENTS.toLocaleString('en')}, got ${totalSegments}`]);
   const checkpoint: Checkpoint = saved ?? {
     version: 1,
     mode,
+    ...(syncMethod ? { syncMethod } : {}),
     source: options.source,
     target: options.target,
     totalSegments,
     startedAt: new Date().toISOString(),
     copyDone: false,
     segments: Array.from({ length: totalSegments }, () => ({ ...START_OF_SEGMENT })),
-    ...(mode === 'sync' ? { prune: Array.from({ length: totalSegments }, () => ({ ...START_OF_SEGMENT })) } : {}),
+    ...(syncMethod === 'by-key' ? { prune: Array.from({ length: totalSegments }, () => ({ ...START_OF_SEGMENT })) } : {}),
   };
   // Tasks 0..n-1 are the segments' copies (or upsert passes), n..2n-1 a sync's prune passes.
   const positions = [...checkpoint.segments, ...(checkpoint.prune ?? [])];
@@ -172,7 +195,9 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
   };
   const writer = new CheckpointWriter(options.state, checkpointKey, () => checkpoint);
   const estimatedItems = sourceTable.ItemCount ?? 0;
-  const copied = () => checkpoint.segments.reduce((sum, segment) => sum + segment.items, 0);
+  // A merge segment's items count in its checkpoint position once the segment is done; until then here.
+  const merging = new Map<number, number>();
+  const copied = () => checkpoint.segments.reduce((sum, segment) => sum + segment.items, 0) + [...merging.values()].reduce((sum, items) => sum + items, 0);
   const segmentsDone = () => checkpoint.segments.filter((segment, index) => segment.done && (checkpoint.prune?.[index].done ?? true)).length;
   const changes = () => (mode === 'sync' ? positions.reduce((sum, position) => addChanges(sum, position.changes ?? NO_CHANGES), NO_CHANGES) : undefined);
   const report = (phase: HydrateProgress['phase'], items: number) => options.onProgress?.({ phase, items, changes: changes(), estimatedItems, segmentsDone: segmentsDone(), totalSegments });
@@ -230,7 +255,15 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
         shouldStop: () => stopping,
       };
       if (mode === 'copy') await copySegmentPages({ ...shared, counters }, positions[task]);
-      else await syncSegmentPages({ ...shared, keyNames, pass: task < totalSegments ? 'upsert' : 'prune', writeCounters: counters, readCounters }, positions[task]);
+      else if (syncMethod === 'merge') {
+        const onItems = (items: number) => {
+          merging.set(task, items);
+          report(mode, copied());
+        };
+        const position = await mergeSegment({ ...shared, keyNames, writeCounters: counters, readCounters, onItems });
+        merging.delete(task);
+        await shared.onPage(position);
+      } else await syncSegmentPages({ ...shared, keyNames, pass: task < totalSegments ? 'upsert' : 'prune', writeCounters: counters, readCounters }, positions[task]);
     }
   }
   const copyMs = performance.now() - copyStart;
@@ -251,6 +284,7 @@ export async function hydrateTable(options: HydrateTableOptions): Promise<Hydrat
   const verified = targetDigest ? targetDigest.items === sourceDigest.count && targetDigest.digest === sourceDigest.hex : undefined;
   const result: HydrateTableResult = {
     mode,
+    ...(syncMethod ? { syncMethod } : {}),
     source: options.source,
     target: options.target,
     ...(mode === 'sync' ? { changes: changes() } : {}),

@@ -79,12 +79,14 @@ export async function copySegmentPages(copy: SegmentCopy, from: SegmentPosition)
     onCall: copy.onScan,
   });
   for await (const page of pages) {
+    // A copy's writes are sent first, so the checksum is computed while DynamoDB works on them.
+    const written = !copy.handlePage && copy.target ? putItems(page.items, { client: copy.targetClient, table: copy.target, writeLimiter: copy.writeLimiter, counters: copy.counters }) : undefined;
     // Computed once: the checksum and a sync's comparison both need them.
     const texts = page.items.map(canonicalItem);
+    for (const text of texts) digest.add(text);
     let changes = position.changes;
     if (copy.handlePage) changes = addChanges(position.changes ?? NO_CHANGES, await copy.handlePage(page.items, texts));
-    else if (copy.target) await putItems(page.items, { client: copy.targetClient, table: copy.target, writeLimiter: copy.writeLimiter, counters: copy.counters });
-    for (const text of texts) digest.add(text);
+    await written;
     position = { lastKey: page.lastKey ? encodeKey(page.lastKey) : undefined, done: page.lastKey === undefined, items: digest.count, digest: digest.hex, ...(changes ? { changes } : {}) };
     await copy.onPage?.(position);
     if (copy.shouldStop?.()) break;
