@@ -12,14 +12,19 @@
  *     CopyObject of every key of the source, listed before the clock starts
  *   tsx bench/tools/ceiling-tool.ts cognito-list <endpoint> <pool> <concurrency>
  *     ListUsers pages in 16 sub-prefix lists and ListUsersInGroup pages of every group, <concurrency> lists at once
- *   tsx bench/tools/ceiling-tool.ts cognito-create <endpoint> <pool> <concurrency> <users> <memberships-per-user>
- *     AdminCreateUser of <users> new users, then AdminAddUserToGroup of their memberships
+ *   tsx bench/tools/ceiling-tool.ts cognito-restore <endpoint> <source pool> <target pool> <concurrency>
+ *     the restore's writes of the source pool's contents, read before the clock starts: CreateGroup of
+ *     every group, AdminCreateUser of every user with its writable attributes and its old sub (then
+ *     AdminDisableUser if it was disabled), then AdminAddUserToGroup of every membership
  */
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminDisableUserCommand,
   CognitoIdentityProviderClient,
+  CreateGroupCommand,
   ListGroupsCommand,
+  paginateListGroups,
   paginateListUsers,
   paginateListUsersInGroup,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -111,20 +116,40 @@ async function run(): Promise<{ records: number; ms: number }> {
     });
     return { records, ms: performance.now() - started };
   }
-  if (mode === 'cognito-create') {
-    const [userPoolId, concurrency, users, perUser] = args;
+  if (mode === 'cognito-restore') {
+    const [source, target, concurrency] = args;
     const client = new CognitoIdentityProviderClient(settings);
-    const groups = ((await client.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }))).Groups ?? []).map((g) => g.GroupName!);
-    const names = Array.from({ length: Number(users) }, (_, i) => `ceiling-${i}`);
+    const groups: { GroupName: string; Description?: string; Precedence?: number }[] = [];
+    for await (const page of paginateListGroups({ client }, { UserPoolId: source })) {
+      for (const g of page.Groups ?? []) groups.push({ GroupName: g.GroupName!, Description: g.Description, Precedence: g.Precedence });
+    }
+    const users: { Username: string; UserAttributes: { Name: string; Value: string }[]; enabled: boolean }[] = [];
+    for await (const page of paginateListUsers({ client }, { UserPoolId: source })) {
+      for (const user of page.Users ?? []) {
+        // The attributes a restore writes: all but the read-only ones, plus the old sub in custom:source_sub.
+        const attributes = (user.Attributes ?? []).filter((a) => !['sub', 'identities', 'updated_at'].includes(a.Name!)).map((a) => ({ Name: a.Name!, Value: a.Value ?? '' }));
+        const sub = user.Attributes?.find((a) => a.Name === 'sub')?.Value;
+        if (sub) attributes.push({ Name: 'custom:source_sub', Value: sub });
+        users.push({ Username: user.Username!, UserAttributes: attributes, enabled: user.Enabled !== false });
+      }
+    }
+    const memberships: { Username: string; GroupName: string }[] = [];
+    for (const { GroupName } of groups) {
+      for await (const page of paginateListUsersInGroup({ client }, { UserPoolId: source, GroupName })) for (const user of page.Users ?? []) memberships.push({ Username: user.Username!, GroupName });
+    }
     const started = performance.now();
-    await pool(names, Number(concurrency), async (Username) => {
-      await client.send(new AdminCreateUserCommand({ UserPoolId: userPoolId, Username, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: `${Username}@example.com` }] }));
+    let calls = 0;
+    const send = async (sent: Promise<unknown>): Promise<void> => {
+      await sent;
+      calls += 1;
+    };
+    await pool(groups, Number(concurrency), (group) => send(client.send(new CreateGroupCommand({ UserPoolId: target, ...group }))));
+    await pool(users, Number(concurrency), async ({ Username, UserAttributes, enabled }) => {
+      await send(client.send(new AdminCreateUserCommand({ UserPoolId: target, Username, MessageAction: 'SUPPRESS', UserAttributes })));
+      if (!enabled) await send(client.send(new AdminDisableUserCommand({ UserPoolId: target, Username })));
     });
-    const memberships = names.flatMap((Username, i) => Array.from({ length: Math.min(Number(perUser), groups.length) }, (_, j) => ({ Username, GroupName: groups[(i + j) % groups.length] })));
-    await pool(memberships, Number(concurrency), async (m) => {
-      await client.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, ...m }));
-    });
-    return { records: names.length + memberships.length, ms: performance.now() - started };
+    await pool(memberships, Number(concurrency), (m) => send(client.send(new AdminAddUserToGroupCommand({ UserPoolId: target, ...m }))));
+    return { records: calls, ms: performance.now() - started };
   }
   throw new Error(`unknown ceiling mode ${mode}`);
 }

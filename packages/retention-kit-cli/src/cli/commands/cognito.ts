@@ -6,7 +6,7 @@ import { EXIT_CODES, exitWith } from '../exit-codes';
 import { createCognitoClient, type QuotaOverrides } from '../../runtime/cognito/client';
 import { openExport, verifyExport } from '../../runtime/cognito/export-reader';
 import { runExportJob } from '../../runtime/cognito/export-job';
-import { RestoreRefusedError, type RestoreMethod, type RestoreSummary, restoreUserPool } from '../../runtime/cognito/restorer';
+import { DEFAULT_RESTORE_CONCURRENCY, RestoreRefusedError, type RestoreMethod, type RestoreSummary, restoreUserPool } from '../../runtime/cognito/restorer';
 import { DEFAULT_SOURCE_SUB_ATTRIBUTE } from '../../runtime/cognito/restore-model';
 import { formatRestoreSummary } from '../../runtime/cognito/restore-summary';
 import { sendInvitations } from '../../runtime/cognito/invitations';
@@ -161,7 +161,7 @@ export function cognitoCommand(): Command {
     .option('--source-sub-attribute <name>', "custom attribute that receives each user's old sub, when the pool has it", DEFAULT_SOURCE_SUB_ATTRIBUTE)
     .option('--state <dir>', 'folder for checkpoints and reports', '.retention/cognito-restore')
     .option('--groups-first <group...>', "restore these groups' members, users and memberships, before every other user (the administrators, say)")
-    .option('--concurrency <n>', 'users written at once', parsePositiveInteger, 8)
+    .option('--concurrency <n>', 'users, memberships and groups written at once', parsePositiveInteger, DEFAULT_RESTORE_CONCURRENCY)
     .option('--rate <category=rps>', "requests per second for a Cognito quota category (repeatable; defaults: the account's rates, else the documented quotas)", parseRate)
     .option('--no-account-rates', ACCOUNT_RATES_HELP)
     .option('--s3-path-style', 'path-style S3 addressing (for S3-compatible local servers)');

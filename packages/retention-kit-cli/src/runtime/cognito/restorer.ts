@@ -81,7 +81,7 @@ export interface RestoreOptions {
    * user: the administrators who run the recovery, say.
    */
   readonly groupsFirst?: readonly string[];
-  /** Users (or memberships) written at once. @default 8 */
+  /** Users (or memberships) written at once. @default DEFAULT_RESTORE_CONCURRENCY (16) */
   readonly concurrency?: number;
   /** Requests per second per Cognito quota category. @default the documented default quotas */
   readonly rates?: QuotaOverrides;
@@ -118,6 +118,12 @@ export class RestoreRefusedError extends Error {
 
 /** At most this many users or memberships are listed per outcome; the counts are always exact. */
 export const MAX_LISTED = 1000;
+
+/** Users, memberships or groups written at once, unless `concurrency` says otherwise. */
+export const DEFAULT_RESTORE_CONCURRENCY = 16;
+
+/** Membership records read, listed against and checkpointed together (whole part files). */
+const MEMBERSHIP_BATCH = 2000;
 
 export interface Listed<T> {
   count: number;
@@ -243,9 +249,10 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
   const progress = (phase: RestoreProgress['phase']) =>
     options.onProgress?.({ phase, users: usersDone, totalUsers: summary.users.total, memberships: membershipsDone, totalMemberships: summary.memberships.total });
 
+  const concurrency = options.concurrency ?? DEFAULT_RESTORE_CONCURRENCY;
   try {
     if (!checkpoint.groupsDone) {
-      await restoreGroups(client, target, await readGroups(run), summary);
+      await restoreGroups(client, target, await readGroups(run), concurrency, summary);
       checkpoint.groupsDone = true;
       await save();
       progress('groups');
@@ -257,11 +264,17 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       await save();
     }
 
-    // Part files hold one group each; its members are listed once, shared by the workers.
-    let cached: { group: string; members: Promise<Set<string>> } | undefined;
+    // Each group's members in the target are listed once per batch of part files, shared by the workers;
+    // a batch drops the lists of groups it no longer holds.
+    let listed = new Map<string, Promise<Set<string>>>();
+    const listMembers = (groups: Iterable<string>): void => {
+      const kept = new Map<string, Promise<Set<string>>>();
+      for (const group of groups) kept.set(group, listed.get(group) ?? groupMembers(client, target, group, identity));
+      listed = kept;
+    };
     const membersOf = (group: string): Promise<Set<string>> => {
-      if (cached?.group !== group) cached = { group, members: groupMembers(client, target, group, identity) };
-      return cached.members;
+      if (!listed.has(group)) listMembers([...listed.keys(), group]);
+      return listed.get(group)!;
     };
     let names: RestoredNames | undefined;
     const restored = async (): Promise<RestoredNames> => (names ??= await restoredNames(run, identity));
@@ -283,13 +296,13 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       if (!checkpoint.groupsFirstDone) {
         const records: UserRecord[] = [];
         for (const path of partFiles(run, 'users/')) for await (const record of readPart<UserRecord>(run, path)) if (firstUsers.has(record.username)) records.push(record);
-        await forEach(records, options.concurrency ?? 8, stopping, async (record) => {
+        await forEach(records, concurrency, stopping, async (record) => {
           await restoreUser(client, target, record, identity, existing, summary);
           usersDone += 1;
           progress('groups-first');
         });
         const byName = await restored();
-        await forEach(firstMemberships, options.concurrency ?? 8, stopping, async (record) => {
+        await forEach(firstMemberships, concurrency, stopping, async (record) => {
           await restoreMembership(client, target, record, byName, await membersOf(record.group), identity, summary);
           membershipsDone += 1;
           progress('groups-first');
@@ -313,7 +326,7 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       }
       const records: UserRecord[] = [];
       for await (const record of readPart<UserRecord>(run, path)) if (!firstUsers.has(record.username)) records.push(record);
-      await forEach(records, options.concurrency ?? 8, stopping, async (record) => {
+      await forEach(records, concurrency, stopping, async (record) => {
         await restoreUser(client, target, record, identity, existing, summary);
         usersDone += 1;
         progress('users');
@@ -323,21 +336,26 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
     }
     summary.milestones.signInPossibleAt ??= now().toISOString();
 
-    // Memberships: each group's members are listed once; only missing ones are added.
-    for (const path of partFiles(run, 'memberships/')) {
-      if (checkpoint.membershipFilesDone.includes(path)) {
-        membershipsDone += run.manifest.files.find((file) => file.path === path)?.records ?? 0;
-        continue;
-      }
+    // Memberships: only missing ones are added. Part files hold one group each, often small ones, so
+    // several are written as one batch (and checkpointed together): the workers never wait for a
+    // group's listing or a checkpoint between small parts. A batch cut short is redone; what it
+    // added is then listed as present.
+    const pending = partFiles(run, 'memberships/').filter((path) => {
+      if (!checkpoint.membershipFilesDone.includes(path)) return true;
+      membershipsDone += run.manifest.files.find((file) => file.path === path)?.records ?? 0;
+      return false;
+    });
+    for (const batch of membershipBatches(run, pending)) {
       const records: MembershipRecord[] = [];
-      for await (const record of readPart<MembershipRecord>(run, path)) if (!firstGroups.has(record.group)) records.push(record);
+      for (const path of batch) for await (const record of readPart<MembershipRecord>(run, path)) if (!firstGroups.has(record.group)) records.push(record);
       const byName = records.length > 0 ? await restored() : undefined;
-      await forEach(records, options.concurrency ?? 8, stopping, async (record) => {
+      listMembers(new Set(records.map((record) => record.group)));
+      await forEach(records, concurrency, stopping, async (record) => {
         await restoreMembership(client, target, record, byName!, await membersOf(record.group), identity, summary);
         membershipsDone += 1;
         progress('memberships');
       });
-      checkpoint.membershipFilesDone.push(path);
+      checkpoint.membershipFilesDone.push(...batch);
       await save();
     }
     summary.milestones.membershipsDoneAt ??= now().toISOString();
@@ -503,19 +521,19 @@ function note<T>(list: Listed<T>, item: T): void {
   if (list.items.length < MAX_LISTED) list.items.push(item);
 }
 
-async function restoreGroups(client: CognitoIdentityProviderClient, target: string, groups: GroupRecord[], summary: RestoreSummary): Promise<void> {
+async function restoreGroups(client: CognitoIdentityProviderClient, target: string, groups: GroupRecord[], concurrency: number, summary: RestoreSummary): Promise<void> {
   const existing = new Map<string, GroupRecord>();
   for await (const page of paginateListGroups({ client, pageSize: 60 }, { UserPoolId: target })) {
     for (const group of page.Groups ?? []) existing.set(group.GroupName ?? '', groupRecord(group));
   }
   summary.groups.total = groups.length;
-  for (const group of groups) {
+  await forEach(groups, concurrency, () => false, async (group) => {
     const present = existing.get(group.name);
     if (present) {
       const comparison = compareGroup(group, present);
       if (comparison.differences.length > 0) note(summary.groups.differing, comparison);
       else summary.groups.alreadyPresent += 1;
-      continue;
+      return;
     }
     await client.send(
       new CreateGroupCommand({
@@ -527,7 +545,7 @@ async function restoreGroups(client: CognitoIdentityProviderClient, target: stri
       }),
     );
     summary.groups.created += 1;
-  }
+  });
 }
 
 /** A user already in the target, reduced to what a comparison needs (memory stays small per user). */
@@ -710,6 +728,27 @@ async function restoreMembership(
 }
 
 /** Runs `work` over `items`, `concurrency` at a time; stops taking new items once `stopping()`. */
+/**
+ * Membership part files in batches of whole files holding at least MEMBERSHIP_BATCH records
+ * together (the last may hold fewer), by the record counts the manifest gives.
+ */
+function membershipBatches(run: ExportRun, paths: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let records = 0;
+  for (const path of paths) {
+    batch.push(path);
+    records += run.manifest.files.find((file) => file.path === path)?.records ?? 0;
+    if (records >= MEMBERSHIP_BATCH) {
+      batches.push(batch);
+      batch = [];
+      records = 0;
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 async function forEach<T>(items: readonly T[], concurrency: number, stopping: () => boolean, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let stopped = false;
