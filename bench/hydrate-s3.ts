@@ -11,14 +11,17 @@ import { tempDir } from '../test/support/apps';
 import { startS3Proxy } from '../test/support/s3-proxy';
 import { createBucket, putObjects, sampleObjects } from '../test/support/s3-seed';
 import { LOCAL_CREDENTIALS, localS3Client, startS3rver } from '../test/support/servers';
-import { type Measured, measure } from './tools/measure';
+import { type Measured, measure, median } from './tools/measure';
 import { listObjects } from 'retention-kit-cli';
 
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 5_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CONCURRENCIES = [8, 16, 32, 64];
 
 interface Row {
   label: string;
   ms: number;
+  runs: number[];
   calls: Record<string, number>;
   maxRssMb?: number;
 }
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
   const proxy = await startS3Proxy(s3.endpoint);
   const client = localS3Client(s3.endpoint);
   const rows: Row[] = [];
-  const ceiling = { ms: Infinity, concurrency: 0, tried: {} as Record<number, number> };
+  const ceiling = { ms: Infinity, concurrency: 0, tried: {} as Record<number, number[]> };
   try {
     process.stdout.write(`Seeding ${OBJECTS} objects...\n`);
     await putObjects(client, 'restored-documents', sampleObjects(OBJECTS));
@@ -63,26 +66,36 @@ async function main(): Promise<void> {
       ['ours-no-verify', 'retention hydrate s3 --no-verify (copy only)', (target) => measure('hydrate-tool.ts', ['s3', 'ours-no-verify', proxy.endpoint, 'restored-documents', target]) as Promise<Measured>],
       ['ours', 'retention hydrate s3 (copy, then compare both buckets)', (target) => measure('hydrate-tool.ts', ['s3', 'ours', proxy.endpoint, 'restored-documents', target]) as Promise<Measured>],
     ];
-    for (const [tool, label, run] of runs) {
-      const target = `standby-${tool}`;
-      await createBucket(client, target);
-      proxy.resetCounts();
-      const measured = await run(target);
-      const calls = Object.fromEntries(proxy.calls);
-      const copied = await listing(client, target);
-      if (JSON.stringify(copied) !== JSON.stringify(expected)) throw new Error(`${label}: the target's keys, sizes or ETags differ from the source`);
-      rows.push({ label, ms: measured.ms, calls, maxRssMb: measured.maxRssMb });
-      process.stdout.write(`${label}: ${(measured.ms / 1000).toFixed(1)} s\n`);
+    const samples = new Map<string, { ms: number[]; maxRssMb: number[]; calls: Record<string, number> }>(runs.map(([tool]) => [tool, { ms: [], maxRssMb: [], calls: {} }]));
+    // Rounds: each tool, then the ceiling at each concurrency, so that every median is of runs spread alike over the bench.
+    for (let round = 0; round < RUNS; round += 1) {
+      for (const [tool, label, run] of runs) {
+        const target = `standby-${tool}-${round}`;
+        await createBucket(client, target);
+        proxy.resetCounts();
+        const measured = await run(target);
+        const sample = samples.get(tool)!;
+        sample.calls = Object.fromEntries(proxy.calls);
+        const copied = await listing(client, target);
+        if (JSON.stringify(copied) !== JSON.stringify(expected)) throw new Error(`${label}: the target's keys, sizes or ETags differ from the source`);
+        sample.ms.push(measured.ms);
+        if (measured.maxRssMb) sample.maxRssMb.push(measured.maxRssMb);
+        process.stdout.write(`run ${round + 1}, ${label}: ${(measured.ms / 1000).toFixed(1)} s\n`);
+      }
+      // The ceiling: a plain CopyObject loop over the keys listed before its clock starts, at several concurrencies.
+      for (const concurrency of CONCURRENCIES) {
+        const target = `ceiling-${concurrency}-${round}`;
+        await createBucket(client, target);
+        const measured = await measure('ceiling-tool.ts', ['s3-copy', proxy.endpoint, 'restored-documents', target, String(concurrency)]);
+        if (JSON.stringify(await listing(client, target)) !== JSON.stringify(expected)) throw new Error(`the ceiling loop at ${concurrency} did not copy the bucket`);
+        (ceiling.tried[concurrency] ??= []).push(measured.ms);
+      }
     }
-    // The ceiling: a plain CopyObject loop over the keys listed before its clock starts, at several concurrencies.
-    for (const concurrency of [8, 16, 32, 64]) {
-      const target = `ceiling-${concurrency}`;
-      await createBucket(client, target);
-      const measured = await measure('ceiling-tool.ts', ['s3-copy', proxy.endpoint, 'restored-documents', target, String(concurrency)]);
-      if (JSON.stringify(await listing(client, target)) !== JSON.stringify(expected)) throw new Error(`the ceiling loop at ${concurrency} did not copy the bucket`);
-      ceiling.tried[concurrency] = measured.ms;
-      if (measured.ms < ceiling.ms) Object.assign(ceiling, { ms: measured.ms, concurrency });
+    for (const [tool, label] of runs) {
+      const sample = samples.get(tool)!;
+      rows.push({ label, ms: median(sample.ms), runs: sample.ms, calls: sample.calls, maxRssMb: sample.maxRssMb.length > 0 ? median(sample.maxRssMb) : undefined });
     }
+    for (const [concurrency, times] of Object.entries(ceiling.tried)) if (median(times) < ceiling.ms) Object.assign(ceiling, { ms: median(times), concurrency: Number(concurrency) });
     process.stdout.write(`ceiling: CopyObject ${(ceiling.ms / 1000).toFixed(1)} s at ${ceiling.concurrency}\n`);
   } finally {
     await proxy.stop();
@@ -97,11 +110,13 @@ async function main(): Promise<void> {
     `${OBJECTS.toLocaleString('en')} objects (nested keys, 10% empty, metadata on a third, up to 300 KB) on s3rver 3.7.1, behind the counting proxy; each tool copies`,
     `the same bucket into a fresh empty bucket, and the target's keys, sizes and ETags are then checked equal to the source's. ${cpu} CPU cores, Node ${process.version}.`,
     '',
-    '| tool | wall time | time vs aws s3 sync | objects/s | API calls per 1,000 objects | CopyObject per 1,000 | peak RSS |',
-    '|---|---|---|---|---|---|---|',
+    `Each tool runs ${RUNS} times, interleaved with the others and the ceiling; a row is the median run, with every run's time beside it.`,
+    '',
+    '| tool | wall time (median) | runs | time vs aws s3 sync | objects/s | API calls per 1,000 objects | CopyObject per 1,000 | peak RSS |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${row.label} | ${(row.ms / 1000).toFixed(1)} s | ${(row.ms / peer.ms).toFixed(2)}x | ${Math.round(OBJECTS / (row.ms / 1000))} | ${perThousand(row)} | ${perThousand(row, ['CopyObject'])} | ${row.maxRssMb ? `${row.maxRssMb} MB` : 'not measured'} |`,
+        `| ${row.label} | ${(row.ms / 1000).toFixed(1)} s | ${row.runs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s | ${(row.ms / peer.ms).toFixed(2)}x | ${Math.round(OBJECTS / (row.ms / 1000))} | ${perThousand(row)} | ${perThousand(row, ['CopyObject'])} | ${row.maxRssMb ? `${row.maxRssMb} MB` : 'not measured'} |`,
     ),
     '',
     'Both copy server-side (CopyObject), so no object bytes pass through either process. `aws s3 sync` lists both buckets and copies what',
@@ -114,7 +129,7 @@ async function main(): Promise<void> {
     '## Against the ceiling',
     '',
     `The ceiling is a plain \`CopyObject\` loop over the same keys (listed before its clock starts), through the same proxy, in its own process, at the`,
-    `concurrency that gave its best time of 8, 16, 32 and 64: ${(ceiling.ms / 1000).toFixed(1)} s at ${ceiling.concurrency} (ms by concurrency: ${JSON.stringify(ceiling.tried)}).`,
+    `concurrency that gave its best median time of ${CONCURRENCIES.join(', ')}: ${(ceiling.ms / 1000).toFixed(1)} s at ${ceiling.concurrency} (ms by concurrency, each run: ${JSON.stringify(Object.fromEntries(Object.entries(ceiling.tried).map(([c, times]) => [c, times.map(Math.round)])))}).`,
     '',
     '| tool | share of the ceiling (ceiling time / its time) |',
     '|---|---|',

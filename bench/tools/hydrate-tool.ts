@@ -5,8 +5,6 @@
  *     (ours-state-machine: the HydrationStateMachine of the assembly in BENCH_ASSEMBLY, executed locally)
  *   tsx bench/tools/hydrate-tool.ts s3 <ours|ours-no-verify> <endpoint> <source> <target>
  *   tsx bench/tools/hydrate-tool.ts sync <ours|ours-no-verify|ours-by-key-no-verify|delete-then-copy> <endpoint> <source> <target>
- *   tsx bench/tools/hydrate-tool.ts synthetic <copy|sync> <items>
- *     memory only: the copy or the sync (no verification) of <items> made-up items, answered in process
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,7 +13,6 @@ import { join } from 'node:path';
 import { tempDir } from '../../test/support/apps';
 import type { CfnTemplate } from '../../test/support/cfn';
 import { LocalStateMachines } from '../../test/support/state-machines';
-import { syntheticDynamoClient } from './synthetic-dynamodb';
 import { deleteItems, hydrateTable, keyOf, forEachSegment, scanSegment, hydrateBucket, FolderStore } from 'retention-kit-cli';
 
 const [kind, tool, endpoint, source, target] = process.argv.slice(2);
@@ -89,16 +86,8 @@ async function s3(): Promise<number> {
   return result.copied + result.alreadyThere;
 }
 
-/** Memory only: `tool` is copy or sync, `endpoint` the item count. */
-async function synthetic(): Promise<number> {
-  const items = Number(endpoint);
-  const client = syntheticDynamoClient(items, { source: 'source', targetHolds: tool === 'sync' });
-  const result = await hydrateTable({ client, source: 'source', target: 'target', mode: tool === 'sync' ? 'sync' : 'copy', overwrite: tool === 'sync', state: new FolderStore(tempDir('bench-synthetic-')), verify: false });
-  return result.sourceDigest.items;
-}
-
 const started = performance.now();
-(kind === 'dynamodb' ? dynamodb() : kind === 'sync' ? sync() : kind === 'synthetic' ? synthetic() : s3())
+(kind === 'dynamodb' ? dynamodb() : kind === 'sync' ? sync() : s3())
   .then((records) => {
     process.stdout.write(`${JSON.stringify({ tool, ms: Math.round(performance.now() - started), users: records, writes, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
   })

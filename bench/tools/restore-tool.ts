@@ -17,7 +17,8 @@ const UNLIMITED = { UserCreation: 100_000, UserUpdate: 100_000, UserResourceUpda
 
 async function ours(rates: Record<string, number>): Promise<number> {
   const client = new CognitoIdentityProviderClient({ endpoint, region: 'us-east-1', credentials, retryMode: 'adaptive', maxAttempts: 10 });
-  limitToQuotas(client, rates);
+  // cognito-local has no quotas: lift the per-pool operation limit (CreateGroup 5/s) as well.
+  limitToQuotas(client, rates, false);
   const run = await openExport(new FolderStore(input));
   const result = await restoreUserPool({ client, run, targetUserPoolId: targetPool, state: new FolderStore(tempDir('bench-restore-state-')) });
   const { users } = result.summary;

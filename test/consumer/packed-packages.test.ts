@@ -6,10 +6,10 @@
  * CDK CLI they installed, without esbuild, and the installed `retention` command reads the result.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDLER_NAMES } from 'retention-kit/policy';
 import { HANDLER_ASSETS_DIR } from '../../packages/retention-kit/src/constructs/handler-function';
 import { tempDir } from '../support/apps';
@@ -57,9 +57,13 @@ describe('the packed packages, installed into fresh apps', () => {
   let jsApp: string;
   let tsSynth: ReturnType<typeof run>;
   let jsSynth: ReturnType<typeof run>;
+  let work: string;
+
+  // Two installed apps take about 700 MB: removed afterwards.
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   beforeAll(() => {
-    const work = tempDir('consumer');
+    work = tempDir('consumer');
     packs = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'scripts/pack.mjs'), join(work, 'packs')], { encoding: 'utf8' })) as Packed[];
     const tarball = (name: string) => `file:${packs.find((p) => p.name === name)!.file}`;
     const dependencies = {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SumDigest } from '../../../packages/retention-kit-cli/src/runtime/digest';
-import { COGNITO_DEFAULT_QUOTAS, operationRate, quotaBoundSeconds, restoreQuotaBoundSeconds } from '../../../packages/retention-kit-cli/src/runtime/cognito/quotas';
+import { CognitoIdentityProviderClient, CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { limitToQuotas } from '../../../packages/retention-kit-cli/src/runtime/cognito/client';
+import { COGNITO_DEFAULT_QUOTAS, PER_POOL_OPERATION_LIMIT, operationRate, quotaBoundSeconds, restoreQuotaBoundSeconds } from '../../../packages/retention-kit-cli/src/runtime/cognito/quotas';
 import { RateLimiter } from '../../../packages/retention-kit-cli/src/runtime/rate-limiter';
 
 describe('Cognito quotas', () => {
@@ -79,5 +81,31 @@ describe('restore time at the quotas', () => {
     const imported = restoreQuotaBoundSeconds(shape, 'import-job');
     expect(imported.users).toBeCloseTo((2 * Math.ceil(1_000_000 / 60)) / 30, 6);
     expect(imported.memberships).toBe(80_000);
+  });
+});
+
+describe('limitToQuotas (fake clock; calls answered by a client middleware, no server)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** How many of `count` CreateGroup calls to one pool have answered when the clock has not moved. */
+  async function answeredAtOnce(perPoolLimit: boolean, count: number): Promise<number> {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    const client = new CognitoIdentityProviderClient({ region: 'us-east-1', credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+    client.middlewareStack.add(() => async () => ({ output: { $metadata: {} }, response: {} }), { step: 'initialize', priority: 'low', name: 'answerLocally' });
+    limitToQuotas(client, { UserPoolResourceUpdate: 1_000 }, perPoolLimit);
+    let answered = 0;
+    const calls = Array.from({ length: count }, (_, i) => client.send(new CreateGroupCommand({ UserPoolId: 'us-east-1_pool', GroupName: `g${i}` })).then(() => (answered += 1)));
+    await vi.advanceTimersByTimeAsync(0);
+    const atOnce = answered;
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all(calls);
+    return atOnce;
+  }
+
+  it('holds CreateGroup to the per-pool limit of 5 per second even when the category allows more, unless that limit is lifted', async () => {
+    expect(await answeredAtOnce(true, 20)).toBeLessThanOrEqual(PER_POOL_OPERATION_LIMIT);
+    expect(await answeredAtOnce(false, 20)).toBe(20);
   });
 });

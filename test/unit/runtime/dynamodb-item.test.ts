@@ -2,9 +2,29 @@ import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { writeChunk } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/batch-writer';
-import { canonicalItem, itemSize, writeUnits } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/item';
+import { canonicalItem, type Item, itemSize, keyFromCanonical, writeUnits } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/item';
 import { decodeKey, encodeKey } from '../../../packages/retention-kit-cli/src/runtime/dynamodb/table-scan';
 import { SumDigest } from '../../../packages/retention-kit-cli/src/runtime/digest';
+
+describe('keyFromCanonical', () => {
+  it('gives back a key of each key type from its canonical text, which is then the same text', () => {
+    const keys: Item[] = [
+      { pk: { S: 'Zoë "quoted" \\ 美咲' }, sk: { N: '-1.5e+10' } },
+      { id: { B: Buffer.from([0, 255, 10, 13]) } },
+      { pk: { S: '' }, sk: { B: new Uint8Array() } },
+    ];
+    for (const key of keys) {
+      const back = keyFromCanonical(canonicalItem(key));
+      expect(canonicalItem(back)).toBe(canonicalItem(key));
+      expect(Object.keys(back).sort()).toEqual(Object.keys(key).sort());
+    }
+    expect(keyFromCanonical(canonicalItem({ id: { B: Buffer.from([1, 2]) } })).id.B).toEqual(Buffer.from([1, 2]));
+  });
+
+  it('refuses a text whose attribute is not of a key type, naming it', () => {
+    expect(() => keyFromCanonical('{"pk":{"BOOL":true}}')).toThrow('a key attribute must be S, N or B: pk is {"BOOL":true}');
+  });
+});
 
 describe('canonicalItem', () => {
   it('is the same whatever the order of attributes, map keys and set members', () => {

@@ -49,6 +49,14 @@ export class SumDigest {
   }
 }
 
+/**
+ * The first `bytes` bytes of the SHA-256, in hex, as a string of its own: a slice of the full hex
+ * would keep the full hex alive, which matters to a caller that holds many.
+ */
+export function sha256Prefix(data: Buffer | string, bytes: number): string {
+  return hash('sha256', data, 'buffer').toString('hex', 0, bytes);
+}
+
 export function sha256Hex(data: Buffer | string): string {
   // The one-shot hash: no Hash object per record, which matters at a million records.
   return hash('sha256', data, 'hex');

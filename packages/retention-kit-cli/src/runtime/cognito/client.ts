@@ -32,10 +32,12 @@ export function createCognitoClient(options: CognitoClientOptions = {}): Cognito
 }
 
 /**
- * Makes every call through `client` wait for its quota category's token. Applying it twice to
- * the same client changes nothing; the returned counts are shared.
+ * Makes every call through `client` wait for its quota category's token, and for the per-pool
+ * operation limit where its category has one (`perPoolLimit: false` lifts that one too: for a
+ * local server, which has no quotas). Applying it twice to the same client changes nothing; the
+ * returned counts are shared.
  */
-export function limitToQuotas(client: CognitoIdentityProviderClient, rates: QuotaOverrides = {}): CallCounts {
+export function limitToQuotas(client: CognitoIdentityProviderClient, rates: QuotaOverrides = {}, perPoolLimit = true): CallCounts {
   const existing = limitedClients.get(client);
   if (existing) return existing;
   const counts: CallCounts = new Map();
@@ -56,7 +58,7 @@ export function limitToQuotas(client: CognitoIdentityProviderClient, rates: Quot
       const category = OPERATION_CATEGORY[operation];
       if (category) {
         await limiterFor(category).acquire();
-        if (PER_POOL_LIMITED.has(category)) {
+        if (perPoolLimit && PER_POOL_LIMITED.has(category)) {
           const pool = String((args.input as { UserPoolId?: string }).UserPoolId ?? '');
           const key = `${operation}/${pool}`;
           let limiter = poolLimiters.get(key);

@@ -81,7 +81,7 @@ export interface RestoreOptions {
    * user: the administrators who run the recovery, say.
    */
   readonly groupsFirst?: readonly string[];
-  /** Users (or memberships) written at once. @default DEFAULT_RESTORE_CONCURRENCY (16) */
+  /** Users (or memberships) written at once. @default DEFAULT_RESTORE_CONCURRENCY (32) */
   readonly concurrency?: number;
   /** Requests per second per Cognito quota category. @default the documented default quotas */
   readonly rates?: QuotaOverrides;
@@ -119,8 +119,11 @@ export class RestoreRefusedError extends Error {
 /** At most this many users or memberships are listed per outcome; the counts are always exact. */
 export const MAX_LISTED = 1000;
 
-/** Users, memberships or groups written at once, unless `concurrency` says otherwise. */
-export const DEFAULT_RESTORE_CONCURRENCY = 16;
+/**
+ * Users, memberships or groups written at once, unless `concurrency` says otherwise. The quota
+ * limiter sets the pace on AWS; this many in flight keep the server busy between answers.
+ */
+export const DEFAULT_RESTORE_CONCURRENCY = 32;
 
 /** Membership records read, listed against and checkpointed together (whole part files). */
 const MEMBERSHIP_BATCH = 2000;
@@ -264,16 +267,14 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       await save();
     }
 
-    // Each group's members in the target are listed once per batch of part files, shared by the workers;
-    // a batch drops the lists of groups it no longer holds.
-    let listed = new Map<string, Promise<Set<string>>>();
-    const listMembers = (groups: Iterable<string>): void => {
-      const kept = new Map<string, Promise<Set<string>>>();
-      for (const group of groups) kept.set(group, listed.get(group) ?? groupMembers(client, target, group, identity));
-      listed = kept;
+    // Each group's members in the target are listed once, when a worker first needs them, and shared;
+    // a batch of part files drops the lists of groups it no longer holds.
+    const listed = new Map<string, Promise<Set<string>>>();
+    const keepListed = (groups: ReadonlySet<string>): void => {
+      for (const group of listed.keys()) if (!groups.has(group)) listed.delete(group);
     };
     const membersOf = (group: string): Promise<Set<string>> => {
-      if (!listed.has(group)) listMembers([...listed.keys(), group]);
+      if (!listed.has(group)) listed.set(group, groupMembers(client, target, group, identity));
       return listed.get(group)!;
     };
     let names: RestoredNames | undefined;
@@ -349,7 +350,7 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
       const records: MembershipRecord[] = [];
       for (const path of batch) for await (const record of readPart<MembershipRecord>(run, path)) if (!firstGroups.has(record.group)) records.push(record);
       const byName = records.length > 0 ? await restored() : undefined;
-      listMembers(new Set(records.map((record) => record.group)));
+      keepListed(new Set(records.map((record) => record.group)));
       await forEach(records, concurrency, stopping, async (record) => {
         await restoreMembership(client, target, record, byName!, await membersOf(record.group), identity, summary);
         membershipsDone += 1;

@@ -77,6 +77,22 @@ export function writeUnits(item: Item): number {
 }
 
 /** The item's primary key, as DynamoDB needs it for a delete or a get. */
+/**
+ * The key back from its canonical text (`canonicalItem` of a key): key attributes are S, N or B, and
+ * the text of each is JSON, B as base64.
+ */
+export function keyFromCanonical(text: string): Item {
+  const key = JSON.parse(text) as Record<string, { S?: string; N?: string; B?: string }>;
+  const item: Item = {};
+  for (const [name, value] of Object.entries(key)) {
+    if (value.S !== undefined) item[name] = { S: value.S };
+    else if (value.N !== undefined) item[name] = { N: value.N };
+    else if (value.B !== undefined) item[name] = { B: Buffer.from(value.B, 'base64') };
+    else throw new Error(`a key attribute must be S, N or B: ${name} is ${JSON.stringify(value)}`);
+  }
+  return item;
+}
+
 export function keyOf(item: Item, keyNames: readonly string[]): Item {
   const key: Item = {};
   for (const name of keyNames) key[name] = item[name];

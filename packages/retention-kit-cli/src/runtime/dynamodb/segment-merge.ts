@@ -16,11 +16,11 @@
  * again from its start, and puts and deletes are idempotent, so it ends with the same counts.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SumDigest, sha256Hex } from '../digest';
+import { SumDigest, sha256Hex, sha256Prefix } from '../digest';
 import type { RateLimiter } from '../rate-limiter';
 import { getItems, keyText, type ReadCounters } from './batch-reader';
 import { deleteItems, putItems, type WriteCounters } from './batch-writer';
-import { canonicalItem, type Item, keyOf } from './item';
+import { canonicalItem, type Item, keyFromCanonical } from './item';
 import { addChanges, NO_CHANGES, type SegmentPosition } from './segment-copy';
 import { scanSegment } from './table-scan';
 
@@ -42,6 +42,9 @@ export interface SegmentMerge {
   readonly onItems?: (items: number) => void;
 }
 
+/** Bytes of an item's SHA-256 the map keeps: 128 bits. */
+const HELD_HASH_BYTES = 16;
+
 /** Items per segment a merge aims at: the map of one segment stays a few MB. */
 export const MERGE_SEGMENT_ITEMS = 20_000;
 
@@ -53,9 +56,12 @@ export function mergeSegments(itemCount: number, concurrency: number): number {
 /** Makes the target's share of one segment equal to the source's; resolves with the segment done. */
 export async function mergeSegment(merge: SegmentMerge): Promise<SegmentPosition> {
   const scan = { segment: merge.segment, totalSegments: merge.totalSegments, pageLimit: merge.pageLimit, onCall: merge.onScan };
-  const held = new Map<string, { key: Item; hash: string }>();
+  // Key text to the first 128 bits of the item's SHA-256: about 150 bytes an item, so that a
+  // million-item sync holds its segments in a capped heap. A change that kept those bits would be
+  // left unwritten, and the verification's full checksums would then tell.
+  const held = new Map<string, string>();
   for await (const page of scanSegment({ ...scan, client: merge.targetClient, table: merge.target, consistentRead: true })) {
-    for (const item of page.items) held.set(keyText(item, merge.keyNames), { key: keyOf(item, merge.keyNames), hash: sha256Hex(canonicalItem(item)) });
+    for (const item of page.items) held.set(keyText(item, merge.keyNames), sha256Prefix(canonicalItem(item), HELD_HASH_BYTES));
   }
 
   const digest = new SumDigest();
@@ -66,7 +72,7 @@ export async function mergeSegment(merge: SegmentMerge): Promise<SegmentPosition
       const hash = sha256Hex(canonicalItem(item));
       digest.addHash(hash);
       const key = keyText(item, merge.keyNames);
-      if (held.get(key)?.hash !== hash) differing.push(item);
+      if (held.get(key) !== hash.slice(0, HELD_HASH_BYTES * 2)) differing.push(item);
       held.delete(key);
     }
     await putItems(differing, { client: merge.targetClient, table: merge.target, writeLimiter: merge.writeLimiter, counters: merge.writeCounters });
@@ -75,7 +81,7 @@ export async function mergeSegment(merge: SegmentMerge): Promise<SegmentPosition
   }
 
   // What is left the source's segment lacks; the source may still hold it in another segment.
-  const leftovers = [...held.values()].map((entry) => entry.key);
+  const leftovers = [...held.keys()].map(keyFromCanonical);
   const present = await getItems(leftovers, { client: merge.sourceClient, table: merge.source, keyNames: merge.keyNames, keysOnly: true, counters: merge.readCounters });
   const extra = leftovers.filter((key) => !present.has(keyText(key, merge.keyNames)));
   await deleteItems(extra, { client: merge.targetClient, table: merge.target, writeLimiter: merge.writeLimiter, counters: merge.writeCounters });

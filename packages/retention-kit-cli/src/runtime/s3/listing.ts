@@ -20,11 +20,21 @@ export interface ListOptions {
   readonly onCall?: () => void;
 }
 
+/**
+ * The objects in key order. The next page is asked for as soon as a page arrives, so the work on
+ * one page's keys (copies, comparisons) never waits for the listing.
+ */
 export async function* listObjects(options: ListOptions): AsyncGenerator<ListedObject> {
-  const pages = paginateListObjectsV2({ client: options.client }, { Bucket: options.bucket, Prefix: options.prefix || undefined, StartAfter: options.startAfter });
-  for await (const page of pages) {
+  const pages = paginateListObjectsV2({ client: options.client }, { Bucket: options.bucket, Prefix: options.prefix || undefined, StartAfter: options.startAfter })[Symbol.asyncIterator]();
+  let next = pages.next();
+  for (;;) {
+    const page = await next;
+    if (page.done) return;
+    next = pages.next();
+    // A rejected read-ahead is raised when it is awaited, not as an unhandled rejection meanwhile.
+    next.catch(() => undefined);
     options.onCall?.();
-    for (const object of page.Contents ?? []) yield { key: object.Key!, size: object.Size ?? 0, etag: object.ETag ?? '' };
+    for (const object of page.value.Contents ?? []) yield { key: object.Key!, size: object.Size ?? 0, etag: object.ETag ?? '' };
   }
 }
 
