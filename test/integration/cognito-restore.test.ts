@@ -291,6 +291,34 @@ describe('Cognito restore into a new pool, on cognito-local behind the paging an
     expectSameExceptUnsurvivable(plainExport, await exportPool(target, byUsername));
   });
 
+  it('stopped among the memberships (several small groups written as one batch), then run again: every membership added exactly once', async () => {
+    const target = await createPool(admin(), { customAttributes: WITH_SOURCE_SUB });
+    const state = new FolderStore(tempDir('restore-state-'));
+    proxy.resetCounts();
+    const paused = await restoreUserPool({
+      client: client(),
+      run: plainExport.run,
+      targetUserPoolId: target,
+      state,
+      concurrency: 1,
+      shouldStop: () => proxy.callCount('AdminAddUserToGroup') >= 40,
+    });
+    expect(paused.status).toBe('paused');
+    // The memberships' part files are one batch here: none of them is marked done by a cut-short batch.
+    const checkpointKey = (await state.list('')).find((key) => key.endsWith('checkpoint.json'))!;
+    const saved = JSON.parse((await state.get(checkpointKey))!.toString('utf8')) as { membershipFilesDone: string[] };
+    expect(saved.membershipFilesDone).toEqual([]);
+    expect(proxy.callCount('AdminAddUserToGroup')).toBe(40);
+
+    const resumed = await restoreUserPool({ client: client(), run: plainExport.run, targetUserPoolId: target, state });
+    expect(resumed.status).toBe('complete');
+    expectNothingFailed(resumed.summary);
+    // The 40 added before the stop are listed as present on resume, not added again.
+    expect(resumed.summary.memberships.added + resumed.summary.memberships.alreadyPresent).toBe(133);
+    expect(proxy.callCount('AdminAddUserToGroup')).toBe(133);
+    expectSameExceptUnsurvivable(plainExport, await exportPool(target, byUsername));
+  });
+
   it('a user changed in the target after a restore is reported as differing, never overwritten', async () => {
     const target = await createPool(admin(), { emailUsernames: true, customAttributes: WITH_SOURCE_SUB });
     await restore(target, emailExport.run);

@@ -322,7 +322,7 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
     // quota cannot be raised), and a user can sign in without them.
     for (const path of partFiles(run, 'users/')) {
       if (checkpoint.userFilesDone.includes(path)) {
-        usersDone += run.manifest.files.find((file) => file.path === path)?.records ?? 0;
+        usersDone += recordsIn(run, path);
         continue;
       }
       const records: UserRecord[] = [];
@@ -343,7 +343,7 @@ export async function restoreUserPool(options: RestoreOptions): Promise<RestoreR
     // added is then listed as present.
     const pending = partFiles(run, 'memberships/').filter((path) => {
       if (!checkpoint.membershipFilesDone.includes(path)) return true;
-      membershipsDone += run.manifest.files.find((file) => file.path === path)?.records ?? 0;
+      membershipsDone += recordsIn(run, path);
       return false;
     });
     for (const batch of membershipBatches(run, pending)) {
@@ -728,7 +728,11 @@ async function restoreMembership(
   }
 }
 
-/** Runs `work` over `items`, `concurrency` at a time; stops taking new items once `stopping()`. */
+/** Records in one part file of the export, as its manifest counts them. */
+function recordsIn(run: ExportRun, path: string): number {
+  return run.manifest.files.find((file) => file.path === path)?.records ?? 0;
+}
+
 /**
  * Membership part files in batches of whole files holding at least MEMBERSHIP_BATCH records
  * together (the last may hold fewer), by the record counts the manifest gives.
@@ -739,7 +743,7 @@ function membershipBatches(run: ExportRun, paths: readonly string[]): string[][]
   let records = 0;
   for (const path of paths) {
     batch.push(path);
-    records += run.manifest.files.find((file) => file.path === path)?.records ?? 0;
+    records += recordsIn(run, path);
     if (records >= MEMBERSHIP_BATCH) {
       batches.push(batch);
       batch = [];
@@ -750,6 +754,7 @@ function membershipBatches(run: ExportRun, paths: readonly string[]): string[][]
   return batches;
 }
 
+/** Runs `work` over `items`, `concurrency` at a time; stops taking new items once `stopping()`. */
 async function forEach<T>(items: readonly T[], concurrency: number, stopping: () => boolean, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let stopped = false;

@@ -76,7 +76,6 @@ export function writeUnits(item: Item): number {
   return Math.max(1, Math.ceil(itemSize(item) / 1024));
 }
 
-/** The item's primary key, as DynamoDB needs it for a delete or a get. */
 /**
  * The key back from its canonical text (`canonicalItem` of a key): key attributes are S, N or B, and
  * the text of each is JSON, B as base64.
@@ -93,6 +92,7 @@ export function keyFromCanonical(text: string): Item {
   return item;
 }
 
+/** The item's primary key, as DynamoDB needs it for a delete or a get. */
 export function keyOf(item: Item, keyNames: readonly string[]): Item {
   const key: Item = {};
   for (const name of keyNames) key[name] = item[name];
