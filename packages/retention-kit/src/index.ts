@@ -7,7 +7,9 @@ export { OrganizationBackupPolicyStack, type OrganizationBackupPolicyStackProps 
 export { type IBackupInfrastructure } from './constructs/backup-infrastructure';
 export { Retention } from './constructs/retention';
 export { RetentionContext } from './constructs/context';
-export { type ProtectOptions, type SensitiveTableOptions, type DatabaseOptions, ProtectionCoverageCheck } from './constructs/protection';
+export { type ProtectOptions, ProtectionCoverageCheck } from './constructs/protection';
+export { type SensitiveTableOptions } from './constructs/sensitive-table-lock';
+export { type DatabaseOptions } from './constructs/database-protection';
 export { CredentialRotation, type DatabaseRotationProps } from './constructs/secrets';
 export { EncryptedBackupVault, type EncryptedBackupVaultProps } from './constructs/encrypted-backup-vault';
 export { GeneralBackupRole, type GeneralBackupRoleProps, MalwareScannerRole, type MalwareScannerRoleProps, SensitiveBackupRole, type SensitiveBackupRoleProps } from './constructs/backup-roles';

@@ -1,8 +1,6 @@
-import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, type IAspect, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, Fn, type IAspect, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -17,22 +15,16 @@ import {
   type CategoryPolicy,
   type RetentionPolicy,
   STATEFUL_RESOURCE_TYPES,
-  type SensitiveTableAccess,
-  backupWindowProblems,
-  maintenanceWindowProblems,
-  windowsOverlap,
   isStatefulResource,
-  policyDocument,
   recoveryPointTiers,
-  sensitiveStreamPolicyStatements,
-  sensitiveTableKeyStatements,
-  sensitiveTablePolicyStatements,
   suggestion,
   unsupportedDemands,
 } from '../policy';
 import { type BackupTargets, CategoryBackupPlans } from './category-plans';
 import { acknowledge } from './nag';
 import { secretRotationProblems } from './secrets';
+import { type DatabaseOptions, protectDatabase } from './database-protection';
+import { type SensitiveTableOptions, lockSensitiveTable } from './sensitive-table-lock';
 
 /** The properties `isStatefulResource` reads: whether the resource is a member of another (an instance of a cluster). */
 function memberProperties(node: CfnResource): Record<string, unknown> | undefined {
@@ -111,52 +103,6 @@ function resourceProblems(cfn: CfnResource, category: CategoryPolicy): string[] 
   return problems;
 }
 
-/** The lock of a sensitive (dedicated-vault) DynamoDB table. */
-export interface SensitiveTableOptions {
-  /**
-   * Put the sensitive table's resource policy (and, for a customer-managed key created in this app,
-   * the key policy statement) in place.
-   * @default true
-   */
-  readonly tableLock?: boolean;
-  /**
-   * Roles of the application, which read and write single items. When given, nobody else may.
-   * @default none: item access is left to IAM
-   */
-  readonly appRoleArns?: string[];
-  /**
-   * Roles of the recovery tooling (hydration, in-place recovery): the only principals that may
-   * scan, batch, export or use PartiQL on the table.
-   * @default none: nobody may
-   */
-  readonly recoveryRoleArns?: string[];
-  /**
-   * Roles CloudFormation deploys the table's stack with: the only principals that may change the
-   * table's configuration (UpdateTable, DeleteTable, time to live, tags) and its resource policy.
-   * @default the stack synthesizer's CloudFormation execution role (DefaultStackSynthesizer); other synthesizers must name it
-   */
-  readonly deploymentRoleArns?: string[];
-  /**
-   * Roles of the functions that read the table's stream, when it has one.
-   * @default none: nobody reads the stream
-   */
-  readonly streamReaderRoleArns?: string[];
-}
-
-/** Backup and maintenance windows of a protected database. */
-export interface DatabaseOptions {
-  /**
-   * The engine's daily backup window, UTC.
-   * @default '03:00-04:00'
-   */
-  readonly backupWindow?: string;
-  /**
-   * The engine's weekly maintenance window, UTC; must not overlap the backup window.
-   * @default 'sun:05:00-sun:06:00'
-   */
-  readonly maintenanceWindow?: string;
-}
-
 /** How `Retention.of(resource).protect(category, options)` treats the resource. */
 export interface ProtectOptions {
   /**
@@ -169,98 +115,6 @@ export interface ProtectOptions {
    * @default the default windows
    */
   readonly database?: DatabaseOptions;
-}
-
-type Database = rds.CfnDBCluster | rds.CfnDBInstance;
-
-/**
- * The engine's own backups follow the category: retention (its point-in-time window), windows that
- * do not overlap, tags copied to snapshots, encryption with a customer-managed key, log exports;
- * in production, deletion protection and a final snapshot. Returns what the engine cannot take.
- */
-function protectDatabase(cfn: Database, category: { name: string; engineBackupRetentionDays: number }, options: DatabaseOptions, production: boolean): string[] {
-  const problems: string[] = [];
-  const stack = Stack.of(cfn);
-  const backupWindow = options.backupWindow ?? '03:00-04:00';
-  const maintenanceWindow = options.maintenanceWindow ?? 'sun:05:00-sun:06:00';
-  const windowProblems = [...backupWindowProblems(backupWindow), ...maintenanceWindowProblems(maintenanceWindow)];
-  problems.push(...windowProblems);
-  if (windowProblems.length === 0 && windowsOverlap(backupWindow, maintenanceWindow)) {
-    problems.push(`backup window ${backupWindow} overlaps maintenance window ${maintenanceWindow}, which RDS refuses: move one of them`);
-  }
-  const current = stack.resolve(cfn.backupRetentionPeriod) as number | undefined;
-  if (current !== undefined && current !== category.engineBackupRetentionDays) {
-    problems.push(`backup retention is set to ${current} days, but category ${category.name} keeps ${category.engineBackupRetentionDays}: remove the setting or change engine_backup_retention_days`);
-  }
-  cfn.backupRetentionPeriod = category.engineBackupRetentionDays;
-  cfn.preferredBackupWindow = backupWindow;
-  cfn.preferredMaintenanceWindow = maintenanceWindow;
-  cfn.copyTagsToSnapshot = true;
-  const engine = String(stack.resolve(cfn.engine) ?? '');
-  if (cfn.enableCloudwatchLogsExports === undefined && engine.includes('postgres')) cfn.enableCloudwatchLogsExports = ['postgresql'];
-  if (stack.resolve(cfn.storageEncrypted) !== true || cfn.kmsKeyId === undefined) {
-    problems.push('storage must be encrypted with a customer-managed KMS key (storageEncryptionKey on the L2 construct)');
-  }
-  if (production) {
-    cfn.deletionProtection = true;
-    cfn.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
-  }
-  return problems;
-}
-
-/** The role CloudFormation deploys a stack with, when the stack's synthesizer names one. */
-function deploymentRoleOf(stack: Stack): string | undefined {
-  const synthesizer = stack.synthesizer;
-  // The synthesizer's ARN carries placeholders for the CLI (`${AWS::Partition}`); Fn::Sub resolves them in the template.
-  return synthesizer instanceof DefaultStackSynthesizer ? Fn.sub(synthesizer.cloudFormationExecutionRoleArn) : undefined;
-}
-
-/** The table's name when it is known before deployment (given in code), which the key policy can then name. */
-function knownTableName(cfn: dynamodb.CfnTable): string | undefined {
-  const name = cfn.tableName;
-  return name !== undefined && !Token.isUnresolved(name) ? name : undefined;
-}
-
-/**
- * Locks a sensitive table: its resource policy (and its stream's) lets SSN data leave one item at a
- * time, to named roles, and every other action goes to the roles its class names; its key (when this
- * app owns it) is usable outside DynamoDB and AWS Backup by those roles only, and through DynamoDB
- * for this table only.
- */
-function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable, access: SensitiveTableAccess): { keyLocked: boolean; keyLimitedToTable: boolean } {
-  const statements = sensitiveTablePolicyStatements(access);
-  if (resource instanceof dynamodb.Table) {
-    for (const statement of statements) resource.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
-  } else if (cfn.resourcePolicy === undefined) {
-    cfn.resourcePolicy = { policyDocument: policyDocument(...statements) };
-  } else {
-    cfn.node.addValidation({ validate: () => ['this sensitive table has a resource policy of its own: pass the dynamodb.Table construct to protect() so the lock can be added to it'] });
-  }
-  const stream = Stack.of(cfn).resolve(cfn.streamSpecification) as dynamodb.CfnTable.StreamSpecificationProperty | undefined;
-  if (stream !== undefined) {
-    if (stream.resourcePolicy !== undefined) {
-      cfn.node.addValidation({ validate: () => ["this sensitive table's stream has a resource policy of its own: remove it, and name the stream's readers in sensitiveTable.streamReaderRoleArns"] });
-    } else {
-      cfn.streamSpecification = { ...stream, resourcePolicy: { policyDocument: policyDocument(...sensitiveStreamPolicyStatements(access)) } };
-    }
-  }
-  const key = resource instanceof dynamodb.Table ? resource.encryptionKey : undefined;
-  if (key instanceof kms.Key) {
-    const tableName = knownTableName(cfn);
-    for (const statement of sensitiveTableKeyStatements(access, Stack.of(cfn).region, tableName)) key.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
-    if (tableName === undefined) {
-      Annotations.of(cfn).addWarningV2(
-        'retention-kit:sensitive-table-name',
-        "the table's name is generated at deployment, so its key policy cannot tell it from other tables DynamoDB encrypts with the key: give the table a tableName",
-      );
-    }
-    return { keyLocked: true, keyLimitedToTable: tableName !== undefined };
-  }
-  Annotations.of(cfn).addWarningV2(
-    'retention-kit:sensitive-table-key',
-    'the table is not encrypted with a customer-managed key created in this app, so its key policy cannot be limited to the named roles',
-  );
-  return { keyLocked: false, keyLimitedToTable: false };
 }
 
 /** Noncurrent versions move to infrequent access, then Glacier, when they are kept long enough for it to pay. */
@@ -357,26 +211,7 @@ export function protectResource(policy: RetentionPolicy, targets: BackupTargets,
   let tableAccess: ProtectedRecord['tableAccess'];
   if (category.dedicatedVault && cfn instanceof dynamodb.CfnTable) {
     plan?.allowSensitiveTable(arn);
-    if (options.sensitiveTable?.tableLock !== false) {
-      const deploymentRole = deploymentRoleOf(Stack.of(cfn));
-      const deploymentRoleArns = options.sensitiveTable?.deploymentRoleArns ?? (deploymentRole ? [deploymentRole] : []);
-      if (deploymentRoleArns.length === 0) {
-        cfn.node.addValidation({
-          validate: () => [
-            "the sensitive table's lock lets only the deployment change the table and its policy, but this stack's synthesizer names no CloudFormation execution role: pass sensitiveTable.deploymentRoleArns (the role your pipeline deploys with)",
-          ],
-        });
-      }
-      const access: SensitiveTableAccess = {
-        appRoleArns: options.sensitiveTable?.appRoleArns ?? [],
-        recoveryRoleArns: options.sensitiveTable?.recoveryRoleArns ?? [],
-        backupRoleArn: targets.roleFor(category).roleArn,
-        deploymentRoleArns,
-        streamReaderRoleArns: options.sensitiveTable?.streamReaderRoleArns ?? [],
-      };
-      const keyState = lockSensitiveTable(resource, cfn, access);
-      tableAccess = { ...access, ...keyState };
-    }
+    if (options.sensitiveTable?.tableLock !== false) tableAccess = lockSensitiveTable(resource, cfn, options.sensitiveTable ?? {}, targets.roleFor(category).roleArn);
   } else if (options.sensitiveTable) {
     cfn.node.addValidation({ validate: () => [`sensitiveTable options apply only to a DynamoDB table in a dedicated-vault category, not to category ${category.name}`] });
   }
