@@ -5,6 +5,8 @@ export * from './cron';
 export * from './errors';
 export * from './resource-types';
 export * from './statements';
+export * from './destination-statements';
+export * from './table-lock-statements';
 export * from './sensitive-table-actions';
 export * from './protection-record';
 export * from './backup-account-config';

@@ -6,11 +6,10 @@ import { backupVaultArn, defaultKeyAlias, roleArn } from './arns';
 import type { BackupAccountConfig } from './backup-account-config';
 import { DEFAULT_ROLE_NAMES } from './categories';
 import type { RetentionPolicy } from './config';
+import { destinationKeyUseStatements, destinationSensitiveVaultStatements } from './destination-statements';
 import {
   type PolicyStatementJson,
   copyTargetDenyStatements,
-  destinationKeyUseStatements,
-  destinationSensitiveVaultStatements,
   localSensitiveVaultStatements,
   sensitiveKeyDenyStatement,
   sensitiveRoleDenyStatement,

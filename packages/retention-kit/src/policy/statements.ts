@@ -3,8 +3,6 @@
  * evaluate them, and the runbooks that print them, so the three cannot drift apart.
  * Inputs may be plain strings or CDK tokens (strings that resolve at deploy time).
  */
-import { accountRootArn, backupVaultArn, roleArn } from './arns';
-import { sensitiveTableActions } from './sensitive-table-actions';
 
 /**
  * JSON shapes of IAM, vault and key policies.
@@ -176,11 +174,6 @@ export function sensitiveRoleVaultStatements(props: {
   return statements;
 }
 
-/** Every KMS key of the backup account in its Region: the copy destination's key is created there. */
-export function destinationKeysArn(account: string, region: string): string {
-  return `arn:aws:kms:${region}:${account}:key/*`;
-}
-
 /** The sensitive role's allowances for the DynamoDB tables it protects: back up, nothing more. */
 export function sensitiveRoleTableStatements(tableArns: string[]): PolicyStatementJson[] {
   return [
@@ -199,77 +192,9 @@ export function sensitiveRoleTableStatements(tableArns: string[]): PolicyStateme
   ];
 }
 
-/** The roles in the source accounts that may use a destination key: the named backup roles, and AWS Backup's service-linked role. */
-export function sourceBackupPrincipalArns(sourceAccountIds: readonly string[], roleNames: readonly string[]): string[] {
-  return sourceAccountIds.flatMap((account) => [
-    ...roleNames.map((name) => roleArn(account, name)),
-    `arn:aws:iam::${account}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
-  ]);
-}
-
-/**
- * A destination vault's access policy: copies in only from the named source accounts, and only
- * from inside the organization; nobody else may copy in, not even the backup account itself.
- */
-export function destinationVaultCopyStatements(props: { sourceAccountIds: readonly string[]; organizationId: string }): PolicyStatementJson[] {
-  return [
-    {
-      Sid: 'AllowCopyIntoFromSourceAccounts',
-      Effect: 'Allow',
-      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
-      Action: 'backup:CopyIntoBackupVault',
-      Resource: '*',
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
-    },
-    {
-      Sid: 'DenyCopyIntoFromOtherAccounts',
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: 'backup:CopyIntoBackupVault',
-      Resource: '*',
-      Condition: { ...NOT_AN_AWS_SERVICE, StringNotEquals: { 'aws:PrincipalAccount': [...props.sourceAccountIds] } },
-    },
-    {
-      Sid: 'DenyCopyIntoFromOutsideOrganization',
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: 'backup:CopyIntoBackupVault',
-      Resource: '*',
-      Condition: { ...NOT_AN_AWS_SERVICE, StringNotEquals: { 'aws:PrincipalOrgID': props.organizationId } },
-    },
-  ];
-}
-
-/** A destination key's policy statements: the source accounts' backup roles may use it for copies, through AWS Backup. */
-export function destinationKeyUseStatements(props: {
-  sourceAccountIds: readonly string[];
-  organizationId: string;
-  /** The backup roles of the source accounts' apps (one per app that copies here). */
-  roleNames: readonly string[];
-  backupRegion: string;
-}): PolicyStatementJson[] {
-  const conditions = {
-    StringEquals: { 'aws:PrincipalOrgID': props.organizationId, 'kms:ViaService': `backup.${props.backupRegion}.amazonaws.com` },
-    ArnLike: { 'aws:PrincipalArn': sourceBackupPrincipalArns(props.sourceAccountIds, props.roleNames) },
-  };
-  return [
-    {
-      Sid: 'AllowSourceBackupRolesToCopy',
-      Effect: 'Allow',
-      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
-      Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext'],
-      Resource: '*',
-      Condition: conditions,
-    },
-    {
-      Sid: 'AllowSourceBackupRolesGrantsForBackup',
-      Effect: 'Allow',
-      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
-      Action: 'kms:CreateGrant',
-      Resource: '*',
-      Condition: { ...conditions, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-    },
-  ];
+/** Every KMS key of the backup account in its Region: the copy destination's key is created there. */
+export function destinationKeysArn(account: string, region: string): string {
+  return `arn:aws:kms:${region}:${account}:key/*`;
 }
 
 /**
@@ -306,126 +231,9 @@ export function copyTargetDenyStatements(allowedTargets: readonly string[], forR
   ];
 }
 
-/** Where a destination general vault may copy to: back into the source accounts (the restore path) and within the backup account. */
-export function destinationGeneralCopyTargets(sourceAccountIds: readonly string[], backupAccountId: string): string[] {
-  return [...sourceAccountIds, backupAccountId].map((account) => `arn:aws:backup:*:${account}:backup-vault:*`);
-}
-
-export interface SensitiveTableAccess {
-  /** Roles of the application that read and write single items. Empty: item access is left to IAM. */
-  readonly appRoleArns: readonly string[];
-  /** Roles of the recovery tooling, the only principals that may scan, batch, export, restore or use PartiQL. */
-  readonly recoveryRoleArns: readonly string[];
-  /** The backup role AWS Backup uses for this table: the only principal that may start an AWS Backup job of it. */
-  readonly backupRoleArn: string;
-  /** The roles CloudFormation deploys the table's stack with: the only principals that change its configuration and this lock. */
-  readonly deploymentRoleArns: readonly string[];
-  /** Roles of the functions that read the table's stream. Empty: nobody reads it. */
-  readonly streamReaderRoleArns?: readonly string[];
-}
-
-/** The Sids of the table lock, one per access class of `SENSITIVE_TABLE_ACTION_RULES`. */
-export const SENSITIVE_TABLE_SID = {
-  items: 'DenyItemAccessExceptNamedRoles',
-  recovery: 'DenyBulkReadsExceptRecovery',
-  awsBackup: 'DenyBackupJobsExceptSensitiveRole',
-  deployment: 'DenyConfigurationExceptDeployment',
-  nobody: 'DenyCopiesOutsideTheLock',
-  stream: 'DenyStreamReadsExceptNamedReaders',
-  key: 'DenyTableKeyUseOutsideServices',
-  keyOtherTables: 'DenyTableKeyUseForOtherTables',
-} as const;
-
-const principalNotIn = (arns: readonly string[]) => ({
-  Condition: { ...NOT_AN_AWS_SERVICE, ...(arns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': [...arns] } } : {}) },
-});
-
-const denyExcept = (sid: string, actions: string[], exempt: readonly string[]): PolicyStatementJson => ({
-  Sid: sid,
-  Effect: 'Deny',
-  Principal: { AWS: '*' },
-  // One action as a string, as IAM (and CDK's PolicyStatement) writes it.
-  Action: actions.length === 1 ? actions[0] : actions,
-  Resource: '*',
-  ...principalNotIn(exempt),
-});
-
-/**
- * The sensitive table's resource policy, derived from `SENSITIVE_TABLE_ACTION_RULES`: one DENY per
- * access class, each to every principal but the class's named roles. Every DENY carries
- * NOT_AN_AWS_SERVICE, so AWS services acting with their own principal are untouched.
- */
-export function sensitiveTablePolicyStatements(access: SensitiveTableAccess): PolicyStatementJson[] {
-  return [
-    ...(access.appRoleArns.length > 0 ? [denyExcept(SENSITIVE_TABLE_SID.items, sensitiveTableActions('items'), [...access.appRoleArns, ...access.recoveryRoleArns])] : []),
-    denyExcept(SENSITIVE_TABLE_SID.recovery, sensitiveTableActions('recovery'), access.recoveryRoleArns),
-    denyExcept(SENSITIVE_TABLE_SID.awsBackup, sensitiveTableActions('aws-backup'), [access.backupRoleArn]),
-    denyExcept(SENSITIVE_TABLE_SID.deployment, sensitiveTableActions('deployment'), access.deploymentRoleArns),
-    denyExcept(SENSITIVE_TABLE_SID.nobody, sensitiveTableActions('nobody'), []),
-  ];
-}
-
-/** The resource policy of the sensitive table's stream: only the named readers read it. */
-export function sensitiveStreamPolicyStatements(access: SensitiveTableAccess): PolicyStatementJson[] {
-  return [denyExcept(SENSITIVE_TABLE_SID.stream, sensitiveTableActions('stream-readers', 'stream-policy'), access.streamReaderRoleArns ?? [])];
-}
-
-/**
- * The sensitive table key's policy statements. Nobody but the named roles uses the key outside
- * DynamoDB and AWS Backup; and, when the table's name is known at synth, DynamoDB decrypts with it
- * for this table and its recovery copies (`<name>-recovery-*`) only, by the encryption context
- * DynamoDB sends with every call (`aws:dynamodb:tableName`).
- */
-export function sensitiveTableKeyStatements(access: SensitiveTableAccess, region: string, tableName?: string): PolicyStatementJson[] {
-  const statements: PolicyStatementJson[] = [
-    {
-      Sid: SENSITIVE_TABLE_SID.key,
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: SENSITIVE_KEY_DECRYPT_ACTIONS,
-      Resource: '*',
-      Condition: {
-        ...NOT_AN_AWS_SERVICE,
-        StringNotEquals: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `backup.${region}.amazonaws.com`] },
-        ArnNotEquals: { 'aws:PrincipalArn': [...access.appRoleArns, ...access.recoveryRoleArns, access.backupRoleArn] },
-      },
-    },
-  ];
-  if (tableName !== undefined) {
-    statements.push({
-      Sid: SENSITIVE_TABLE_SID.keyOtherTables,
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
-      Resource: '*',
-      Condition: {
-        ...NOT_AN_AWS_SERVICE,
-        StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` },
-        StringNotLike: { 'kms:EncryptionContext:aws:dynamodb:tableName': [tableName, `${tableName}-recovery-*`] },
-      },
-    });
-  }
-  return statements;
-}
-
 /** The whole access policy of an environment account's sensitive vault. */
 export function localSensitiveVaultStatements(props: { copyRoleArn: string; copyTargets: readonly string[] }): PolicyStatementJson[] {
   return [...sensitiveVaultDenyStatements({ copyRoleArns: [props.copyRoleArn] }), ...copyTargetDenyStatements(props.copyTargets)];
-}
-
-/** The whole access policy of the backup account's sensitive vault. */
-export function destinationSensitiveVaultStatements(props: {
-  sourceAccountIds: readonly string[];
-  organizationId: string;
-  backupAccountId: string;
-  backupRegion: string;
-  vaultName: string;
-}): PolicyStatementJson[] {
-  return [
-    ...destinationVaultCopyStatements(props),
-    ...sensitiveVaultDenyStatements({ copyRoleArns: [] }),
-    ...copyTargetDenyStatements([backupVaultArn({ account: props.backupAccountId, region: props.backupRegion, vaultName: props.vaultName })]),
-  ];
 }
 
 /** The alert topic's policy: AWS Backup, EventBridge and CloudWatch publish; no IAM principal does. */
@@ -458,16 +266,4 @@ export function alertKeyStatement(): PolicyStatementJson {
     Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
     Resource: '*',
   };
-}
-
-/**
- * The access policy of the backup account's logically air-gapped vault: copies in only from the named
- * source accounts inside the organization, and copies out only back to them or within the backup account.
- * AWS itself refuses deletion before the vault's minimum retention, for everyone.
- */
-export function airGappedVaultAccessStatements(props: { sourceAccountIds: readonly string[]; organizationId: string; backupAccountId: string }): PolicyStatementJson[] {
-  return [
-    ...destinationVaultCopyStatements(props),
-    ...copyTargetDenyStatements(destinationGeneralCopyTargets(props.sourceAccountIds, props.backupAccountId)),
-  ];
 }
