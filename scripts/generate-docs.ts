@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cdkJsonContext, generatedDocuments } from 'retention-kit-cli';
-import { SSN_TABLE_NAME } from '../apps/reference/names';
+import { RECOVERY_ROLE_NAME, SSN_TABLE_NAME } from '../apps/reference/names';
 
 const root = join(__dirname, '..');
 
@@ -11,6 +11,7 @@ export const referenceDocumentSources = () => ({
   environmentContext: cdkJsonContext(join(root, 'apps/reference')),
   backupAccountContext: JSON.parse(readFileSync(join(root, 'apps/backup-account/cdk.context.example.json'), 'utf8')) as Record<string, unknown>,
   sensitiveTableName: SSN_TABLE_NAME,
+  recoveryRoleName: RECOVERY_ROLE_NAME,
 });
 
 if (require.main === module) {

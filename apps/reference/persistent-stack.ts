@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import {
   BackupInfrastructureStack,
+  BreakGlassRole,
   BucketHydrationStateMachine,
   CognitoUserPoolExport,
   CredentialRotation,
@@ -20,7 +21,7 @@ import {
   Retention,
   TableRecoveryStateMachine,
 } from 'retention-kit';
-import { SSN_TABLE_NAME } from './names';
+import { RECOVERY_ROLE_NAME, SSN_TABLE_NAME } from './names';
 
 /**
  * The data of an environment shaped like the reference plan's: each stateful resource says, where it
@@ -54,9 +55,10 @@ export class PersistentStack extends Stack {
 
     Retention.of(table('ProviderTable')).protect('critical_data');
 
-    // The SSN table is read one item at a time by the API's role; only the recovery tooling may scan it.
+    // The SSN table is read one item at a time by the API's role; only the recovery tooling may scan it,
+    // as a role nobody can assume until `retention break-glass open --role` admits one operator.
     this.apiRole = new iam.Role(this, 'ProviderApiRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Provider API handlers' });
-    this.recoveryRole = new iam.Role(this, 'RecoveryRole', { assumedBy: new iam.AccountRootPrincipal(), description: 'Disaster-recovery tooling (hydration, in-place recovery)' });
+    this.recoveryRole = new BreakGlassRole(this, 'RecoveryRole', { roleName: RECOVERY_ROLE_NAME, description: 'Disaster-recovery tooling (hydration, in-place recovery) of the SSN table: break-glass only' });
     const ssnKey = new kms.Key(this, 'SSNTableKey', { enableKeyRotation: true, description: 'Encrypts the SSN table' });
     Retention.of(table('SSNTable', ssnKey, SSN_TABLE_NAME)).protect('ssn_data', {
       sensitiveTable: { appRoleArns: [this.apiRole.roleArn], recoveryRoleArns: [this.recoveryRole.roleArn] },

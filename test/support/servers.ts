@@ -158,3 +158,40 @@ export async function startDynaliteForHandlers(): Promise<LocalServer> {
 export function localDynamoClient(endpoint: string, maxAttempts = 8): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, retryMode: 'adaptive', maxAttempts });
 }
+
+export interface MotoServer extends LocalServer {
+  /** Empties every service's state (`POST /moto-api/reset`), for a fresh start between tests. */
+  reset(): Promise<void>;
+}
+
+/** The account moto answers for: every resource it creates is in it. */
+export const MOTO_ACCOUNT = '123456789012';
+
+/**
+ * Starts moto's AWS emulator (`python3 -m moto.server`) on a free loopback port. It is installed on
+ * every machine of this project; a test that needs it fails, never skips, when it is missing.
+ */
+export async function startMoto(): Promise<MotoServer> {
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await waitForOutput(child, /Running on http/, 'moto (python3 -m moto.server)');
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nmoto's server is needed: install it with \`pip install 'moto[server]'\` (moto 5.2.1 is what this project tests with)`);
+  }
+  child.stdout?.resume();
+  child.stderr?.resume();
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    port,
+    reset: async () => {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+/** SDK client settings for a moto server. */
+export const motoClientConfig = (endpoint: string, region = 'us-east-1') => ({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });

@@ -26,10 +26,14 @@ describe('generated documents', () => {
     const grant = { principalArn: 'arn:aws:iam::222222222222:role/DisasterRecovery', notBefore: '2026-01-15T08:00:00Z', notAfter: '2026-01-15T16:00:00Z' };
     const shown = showBreakGlass(grant, 'us-west-2');
     const runbook = generatedDocuments(referenceDocumentSources())['docs/runbooks/break-glass.md'];
-    for (const block of shown.split(/\n(?=Sensitive key policy)/)) {
+    for (const block of shown.split(/\n(?=Sensitive key policy|Trust policy of each)/).slice(0, 2)) {
       const statementsJson = block.slice(block.indexOf('['));
       expect(runbook).toContain(statementsJson.trim());
     }
+    // The recovery role is in the environment account: the runbook's example principal is there.
+    const trust = showBreakGlass({ ...grant, principalArn: 'arn:aws:iam::111111111111:role/DisasterRecovery' }, 'us-west-2');
+    const trustBlock = trust.slice(trust.indexOf('Trust policy of each'));
+    expect(runbook).toContain(trustBlock.slice(trustBlock.indexOf('[')).trim());
   });
 
   it('`break-glass show --json` gives the same edits as data: the actions to remove, from which statement, and the statements to add', () => {

@@ -11,6 +11,7 @@ export { type ProtectOptions, ProtectionCoverageCheck } from './constructs/prote
 export { type SensitiveTableOptions } from './constructs/sensitive-table-lock';
 export { type DatabaseOptions } from './constructs/database-protection';
 export { CredentialRotation, type DatabaseRotationProps } from './constructs/secrets';
+export { BreakGlassRole, type BreakGlassRoleProps } from './constructs/break-glass-role';
 export { EncryptedBackupVault, type EncryptedBackupVaultProps } from './constructs/encrypted-backup-vault';
 export { GeneralBackupRole, type GeneralBackupRoleProps, MalwareScannerRole, type MalwareScannerRoleProps, SensitiveBackupRole, type SensitiveBackupRoleProps } from './constructs/backup-roles';
 export { BackupMonitoring, type BackupMonitoringProps, type MonitoredVault, type FreshnessTarget, type SensitiveAuditTargets } from './constructs/backup-monitoring';

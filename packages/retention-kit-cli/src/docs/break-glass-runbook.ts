@@ -10,6 +10,7 @@ import {
   type RetentionPolicy,
   BREAK_GLASS_USER_AGENT,
   breakGlassStatements,
+  closedTrustPolicy,
   sensitiveAuditRules,
   defaultKeyAlias,
   destinationKeyUseStatements,
@@ -29,6 +30,8 @@ export interface RunbookInputs {
   readonly backupAccount: BackupAccountConfig;
   /** The SSN table's name, for the service control policy. */
   readonly sensitiveTableName: string;
+  /** The name of the BreakGlassRole the table's lock exempts for bulk reads. */
+  readonly recoveryRoleName: string;
 }
 
 const WHO: Record<SensitiveActionAccess, string> = {
@@ -70,10 +73,45 @@ function sensitiveTableSection(account: string, tableName: string): string[] {
   ];
 }
 
+/** The recovery role the table's lock exempts: nobody can become it until break-glass admits one operator. */
+function recoveryRoleSection(account: string, region: string, vault: string, roleName: string): string[] {
+  const closed = closedTrustPolicy();
+  const example: BreakGlassGrant = { principalArn: `arn:aws:iam::${account}:role/DisasterRecovery`, notBefore: '2026-01-15T08:00:00Z', notAfter: '2026-01-15T16:00:00Z' };
+  return [
+    '## The recovery role the table lock exempts',
+    '',
+    `The lock lets only the recovery role \`${roleName}\` scan, batch-read, export or restore the SSN table. It is a`,
+    '`BreakGlassRole`: its deployed trust has no Allow, so nobody, an administrator of the account included, can assume it.',
+    'Synth fails for any role the lock exempts whose trust admits a whole account. To hydrate or recover the SSN table,',
+    'open break-glass on the environment account\'s sensitive vault with the role named as well:',
+    '',
+    '```bash',
+    `retention break-glass open --vault-name ${vault} --key-id ${defaultKeyAlias(vault)} --region ${region} \\`,
+    `  --role ${roleName} --principal ${example.principalArn} --until 2026-01-15T16:00:00Z \\`,
+    '  --reason "INC-1234: hydrate the SSN table into the standby"',
+    '```',
+    '',
+    'The role\'s trust then admits that one principal inside the window, which IAM enforces by `aws:CurrentTime`. `close` puts',
+    `the deployed trust back, and puts the inline policy \`BreakGlassRevokeOlderSessions\` on the role: it denies every action to`,
+    'sessions issued before the close, so no session begun in the window outlives it.',
+    '',
+    '### Deployed trust policy',
+    '',
+    json(closed),
+    '',
+    `### Opening by hand: the whole \`${closed.Statement[0].Sid}\` statement goes, and these come in (example principal and window)`,
+    '',
+    `Save the trust first (\`aws iam get-role --role-name ${roleName}\`), then put the new one with \`aws iam update-assume-role-policy\`:`,
+    '',
+    json(breakGlassStatements('trust', closed.Statement[0], example)),
+    '',
+  ];
+}
+
 const json = (value: unknown) => ['```json', JSON.stringify(value, null, 2), '```'].join('\n');
 
 export function breakGlassRunbook(inputs: RunbookInputs): string {
-  const { environment, environmentAccount, environmentRegion, backupAccount, sensitiveTableName } = inputs;
+  const { environment, environmentAccount, environmentRegion, backupAccount, sensitiveTableName, recoveryRoleName } = inputs;
   const sensitiveRole = environment.categories.ssn_data?.specializedRole ?? backupAccount.sourceRoleNames.sensitive[0];
   const localRoleArn = roleArn(environmentAccount, sensitiveRole);
   const targets = [
@@ -206,7 +244,7 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
   }
   const alertRules = sensitiveAuditRules({ vaultNames: [environment.vaultNames.sensitive], vaultArns: [], keyArns: [] });
   const subscribers = (emails: readonly string[]) => (emails.length ? emails.map((e) => `\`${e}\``).join(', ') : 'nobody yet: set `monitoring.sensitive_email_subscriptions`');
-  lines.push(...sensitiveTableSection(environmentAccount, sensitiveTableName));
+  lines.push(...sensitiveTableSection(environmentAccount, sensitiveTableName), ...recoveryRoleSection(environmentAccount, environmentRegion, environment.vaultNames.sensitive, recoveryRoleName));
   lines.push(
     '## What alerts fire, and who sees them',
     '',

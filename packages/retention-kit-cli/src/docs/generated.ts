@@ -9,10 +9,12 @@ export interface DocumentSources {
   readonly backupAccountContext: Record<string, unknown>;
   /** The SSN table's name in the environment app. */
   readonly sensitiveTableName: string;
+  /** The name of the recovery role (a BreakGlassRole) the SSN table's lock exempts. */
+  readonly recoveryRoleName: string;
 }
 
 /** Every generated document, by path from the repository root, built from the given configuration. */
-export function generatedDocuments({ environmentContext, backupAccountContext, sensitiveTableName }: DocumentSources): Record<string, string> {
+export function generatedDocuments({ environmentContext, backupAccountContext, sensitiveTableName, recoveryRoleName }: DocumentSources): Record<string, string> {
   return {
     'docs/categories.md': categoriesDocument(),
     'docs/resource-types.md': resourceTypesDocument(),
@@ -22,6 +24,7 @@ export function generatedDocuments({ environmentContext, backupAccountContext, s
       environmentRegion: environmentContext.environment_region as string,
       backupAccount: parseBackupAccountConfig(backupAccountContext),
       sensitiveTableName,
+      recoveryRoleName,
     }),
   };
 }

@@ -1,4 +1,4 @@
-import { Annotations, DefaultStackSynthesizer, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, DefaultStackSynthesizer, Fn, Reference, Stack, Stage, Token, Tokenization } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,7 @@ import {
   sensitiveStreamPolicyStatements,
   sensitiveTableKeyStatements,
   sensitiveTablePolicyStatements,
+  wholeAccountTrustProblems,
 } from '../policy';
 
 /** The lock of a sensitive (dedicated-vault) DynamoDB table. */
@@ -120,5 +121,52 @@ export function lockSensitiveTable(resource: IConstruct, cfn: dynamodb.CfnTable,
     deploymentRoleArns,
     streamReaderRoleArns: options.streamReaderRoleArns ?? [],
   };
+  cfn.node.addValidation({ validate: () => exemptRoleTrustProblems(cfn, [...access.appRoleArns, ...access.recoveryRoleArns, ...(access.streamReaderRoleArns ?? []), backupRoleArn]) });
   return { ...access, ...applyTableLock(resource, cfn, access) };
+}
+
+/** The role an ARN given to the lock names, when the app defines it: the resource its token refers to, or a role of that name in the table's Stage. */
+function roleDefinedInApp(scope: IConstruct, arn: string): iam.CfnRole | undefined {
+  if (Token.isUnresolved(arn)) {
+    const token = Tokenization.reverseString(arn).firstToken;
+    const target = token instanceof Reference ? token.target : undefined;
+    const cfn = target instanceof iam.CfnRole ? target : target?.node.defaultChild;
+    return cfn instanceof iam.CfnRole ? cfn : undefined;
+  }
+  const [, account, name] = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn) ?? [];
+  const stage = Stage.of(scope) ?? scope.node.root;
+  return stage.node
+    .findAll()
+    .filter((c): c is iam.CfnRole => c instanceof iam.CfnRole)
+    .find((role) => {
+      const stack = Stack.of(role);
+      return stack.resolve(role.roleName) === name && (Token.isUnresolved(stack.account) || stack.account === account);
+    });
+}
+
+/**
+ * The lock is only as narrow as the trust of the roles it exempts: a role whose trust admits a whole
+ * account can be assumed by every administrator there, who then passes the lock. Each such role
+ * fails synth, named; a role the app does not define cannot be read, and is named in a warning.
+ */
+function exemptRoleTrustProblems(cfn: dynamodb.CfnTable, arns: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const arn of new Set(arns)) {
+    const role = roleDefinedInApp(cfn, arn);
+    if (!role) {
+      Annotations.of(cfn).addWarningV2(
+        'retention-kit:exempt-role-outside-app',
+        `the lock exempts ${arn}, which this app does not define, so its trust cannot be checked: make sure no whole account may assume it`,
+      );
+      continue;
+    }
+    const path = role.node.scope?.node.path ?? role.node.path;
+    for (const problem of wholeAccountTrustProblems(Stack.of(role).resolve(role.assumeRolePolicyDocument))) {
+      problems.push(
+        `the lock exempts role ${path}, but ${problem}, and so pass the lock. ` +
+          'Make it a BreakGlassRole (assumable only while `retention break-glass open --role <name>` admits one operator for a time box), or trust named principals (iam.ArnPrincipal) or an AWS service',
+      );
+    }
+  }
+  return problems;
 }

@@ -3,6 +3,7 @@
  * sensitive vault (and decrypt with its key) for a limited time, and nothing else. Pure functions
  * of policy documents: the CLI applies them, the runbook prints them, the tests evaluate them.
  */
+import { BREAK_GLASS_TRUST_SID } from './role-trust';
 import { type PolicyDocumentJson, type PolicyStatementJson, SID } from './statements';
 
 export interface BreakGlassGrant {
@@ -14,10 +15,11 @@ export interface BreakGlassGrant {
   readonly notAfter: string;
 }
 
-/** What a sensitive vault or key opens for the principal. */
+/** What a sensitive vault or key, or a break-glass role's trust, opens for the principal. */
 export const BREAK_GLASS_OPENS = {
   vault: { denySid: SID.denyRestore, actions: ['backup:StartRestoreJob'] },
   key: { denySid: SID.denyKeyDecrypt, actions: ['kms:Decrypt', 'kms:CreateGrant'] },
+  trust: { denySid: BREAK_GLASS_TRUST_SID, actions: ['sts:AssumeRole'] },
 } as const;
 
 export type BreakGlassTargetKind = keyof typeof BREAK_GLASS_OPENS;
@@ -50,13 +52,15 @@ export function breakGlassStatements(kind: BreakGlassTargetKind, base: PolicySta
   const baseConditions = base.Condition ?? {};
   const iso = (t: string) => new Date(Date.parse(t)).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const window = { DateGreaterThan: { 'aws:CurrentTime': iso(grant.notBefore) }, DateLessThan: { 'aws:CurrentTime': iso(grant.notAfter) } };
+  // A role's trust policy names no Resource: the role is the resource.
+  const resource = kind === 'trust' ? {} : { Resource: '*' };
   return [
     {
       Sid: `${BREAK_GLASS_SID_PREFIX}DenyOthers`,
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: [...actions],
-      Resource: '*',
+      ...resource,
       Condition: { ...baseConditions, ArnNotEquals: { 'aws:PrincipalArn': grant.principalArn } },
     },
     {
@@ -64,7 +68,7 @@ export function breakGlassStatements(kind: BreakGlassTargetKind, base: PolicySta
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: [...actions],
-      Resource: '*',
+      ...resource,
       Condition: { ...baseConditions, ArnEquals: { 'aws:PrincipalArn': grant.principalArn }, DateGreaterThanEquals: { 'aws:CurrentTime': iso(grant.notAfter) } },
     },
     {
@@ -72,7 +76,7 @@ export function breakGlassStatements(kind: BreakGlassTargetKind, base: PolicySta
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: [...actions],
-      Resource: '*',
+      ...resource,
       Condition: { ...baseConditions, ArnEquals: { 'aws:PrincipalArn': grant.principalArn }, DateLessThanEquals: { 'aws:CurrentTime': iso(grant.notBefore) } },
     },
     {
@@ -80,7 +84,7 @@ export function breakGlassStatements(kind: BreakGlassTargetKind, base: PolicySta
       Effect: 'Allow',
       Principal: { AWS: grant.principalArn },
       Action: [...actions],
-      Resource: '*',
+      ...resource,
       Condition: window,
     },
   ];

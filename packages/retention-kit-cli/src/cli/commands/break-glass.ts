@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { BackupClient } from '@aws-sdk/client-backup';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
-import { BREAK_GLASS_OPENS, BREAK_GLASS_USER_AGENT, type BreakGlassGrant, breakGlassStatements, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
+import { BREAK_GLASS_OPENS, BREAK_GLASS_USER_AGENT, type BreakGlassGrant, breakGlassStatements, closedTrustPolicy, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
 import { type BreakGlassClients, closeBreakGlass, openBreakGlass } from '../../runtime/break-glass';
 import { type AwsOptions, awsSettings, output, resolveRegion, withAws, withJson } from '../aws';
 
@@ -13,14 +14,18 @@ function grantFrom(options: { principal: string; until: string; from?: string },
   return { principalArn: options.principal, notBefore: options.from ?? now.toISOString(), notAfter: options.until };
 }
 
-/** The temporary statements for one grant, for the vault and the key in a Region: what to remove from which standing DENY, and what to add. */
+/** The temporary statements for one grant, for the vault and the key in a Region and a break-glass role's trust: what to remove from which standing DENY, and what to add. */
 export function breakGlassEdits(grant: BreakGlassGrant, region: string) {
-  const edit = (kind: 'vault' | 'key', base: ReturnType<typeof sensitiveKeyDenyStatement>) => ({
+  const edit = (kind: 'vault' | 'key' | 'trust', base: ReturnType<typeof sensitiveKeyDenyStatement>) => ({
     removeActions: [...BREAK_GLASS_OPENS[kind].actions],
     fromStatement: base.Sid,
     add: breakGlassStatements(kind, base, grant),
   });
-  return { vault: edit('vault', sensitiveVaultDenyStatements({ copyRoleArns: [] })[0]), key: edit('key', sensitiveKeyDenyStatement({ region })) };
+  return {
+    vault: edit('vault', sensitiveVaultDenyStatements({ copyRoleArns: [] })[0]),
+    key: edit('key', sensitiveKeyDenyStatement({ region })),
+    trust: edit('trust', closedTrustPolicy().Statement[0]),
+  };
 }
 
 /** The same edits as the runbook shows them. */
@@ -28,13 +33,19 @@ export function showBreakGlass(grant: BreakGlassGrant, region: string): string {
   const edits = breakGlassEdits(grant, region);
   const section = (title: string, edit: ReturnType<typeof breakGlassEdits>['vault']) =>
     [`${title}: remove ${edit.removeActions.join(', ')} from the Action list of ${edit.fromStatement}, then add:`, JSON.stringify(edit.add, null, 2)].join('\n');
-  return [section('Sensitive vault access policy', edits.vault), '', section('Sensitive key policy', edits.key)].join('\n');
+  return [
+    section('Sensitive vault access policy', edits.vault),
+    '',
+    section('Sensitive key policy', edits.key),
+    '',
+    section('Trust policy of each break-glass role named with --role (the whole statement goes)', edits.trust),
+  ].join('\n');
 }
 
 async function clients(options: AwsOptions, region: string): Promise<BreakGlassClients> {
   // The user agent marks these calls in CloudTrail, so the audit rules can announce them as expected.
   const settings = { ...(await awsSettings(options, region)), customUserAgent: BREAK_GLASS_USER_AGENT };
-  return { backup: new BackupClient(settings), kms: new KMSClient(settings), sts: new STSClient(settings) };
+  return { backup: new BackupClient(settings), kms: new KMSClient(settings), sts: new STSClient(settings), iam: new IAMClient(settings) };
 }
 
 // The local and the cross-account sensitive vaults may share a name: the Region tells their state files apart.
@@ -65,14 +76,17 @@ export function breakGlassCommand(): Command {
     .requiredOption('--principal <arn>', 'the IAM role or user ARN to let through')
     .requiredOption('--until <iso8601>', 'end of the window (UTC, at most 72 hours ahead)')
     .requiredOption('--reason <text>', 'the incident and why restore is needed')
+    .option('--role <name...>', 'break-glass roles (BreakGlassRole, such as the recovery role a sensitive table lock exempts) whose trust admits the principal for the window')
     .option('--from <iso8601>', 'start of the window (UTC)')
     .option('--state-file <file>', `where the deployed policies are saved (default ${STATE_DIR}/break-glass-<region>-<vault>.json)`)
     .option('--audit-log <file>', `JSON Lines audit log (default ${STATE_DIR}/break-glass-audit.jsonl)`);
   withJson(withAws(open, 'Region of the vault and key')).action(
-    async (options: { vaultName: string; keyId: string; principal: string; until: string; from?: string; reason: string; stateFile?: string; auditLog?: string; json?: boolean } & AwsOptions) => {
+    async (options: { vaultName: string; keyId: string; principal: string; until: string; from?: string; reason: string; role?: string[]; stateFile?: string; auditLog?: string; json?: boolean } & AwsOptions) => {
       const region = await resolveRegion(options);
-      const record = await openBreakGlass(await clients(options, region), { vaultName: options.vaultName, keyId: options.keyId }, grantFrom(options), options.reason, files({ ...options, region }));
-      output(options, record, () => `Break-glass OPEN on ${record.vault} and ${record.key} for ${record.principal} until ${record.notAfter}.\n${JSON.stringify(record)}\n`);
+      const target = { vaultName: options.vaultName, keyId: options.keyId, ...(options.role ? { roleNames: options.role } : {}) };
+      const record = await openBreakGlass(await clients(options, region), target, grantFrom(options), options.reason, files({ ...options, region }));
+      const roles = record.roles ? ` and the trust of ${record.roles.join(', ')}` : '';
+      output(options, record, () => `Break-glass OPEN on ${record.vault} and ${record.key}${roles} for ${record.principal} until ${record.notAfter}.\n${JSON.stringify(record)}\n`);
     },
   );
 
@@ -85,7 +99,8 @@ export function breakGlassCommand(): Command {
   withJson(withAws(close, 'Region of the vault and key')).action(async (options: { vaultName: string; stateFile?: string; auditLog?: string; json?: boolean } & AwsOptions) => {
     const region = await resolveRegion(options);
     const record = await closeBreakGlass(await clients(options, region), files({ ...options, region }));
-    output(options, record, () => `Break-glass CLOSED on ${record.vault} and ${record.key}; the deployed policies are back and verified.\n${JSON.stringify(record)}\n`);
+    const roles = record.roles ? `, the trust of ${record.roles.join(', ')} (their earlier sessions revoked)` : '';
+    output(options, record, () => `Break-glass CLOSED on ${record.vault} and ${record.key}${roles}; the deployed policies are back and verified.\n${JSON.stringify(record)}\n`);
   });
 
   return command;
