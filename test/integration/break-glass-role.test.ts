@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BreakGlassGrant, type PolicyDocumentJson, closedTrustPolicy, openPolicy, policyDocument, sensitiveKeyDenyStatement, sensitiveVaultDenyStatements } from 'retention-kit/policy';
 import { REVOKE_SESSIONS_POLICY_NAME, closeBreakGlass, openBreakGlass } from '../../packages/retention-kit-cli/src/runtime/break-glass';
 import { tempDir } from '../support/apps';
-import { evaluate } from '../support/iam';
+import { assumeRole } from '../support/iam';
 import { MOTO_ACCOUNT, type MotoServer, motoClientConfig, startMoto } from '../support/servers';
 
 const ROLE = 'CompactConnect-SSNRecoveryRole';
@@ -18,7 +18,6 @@ const ADMINISTRATOR = `arn:aws:iam::${MOTO_ACCOUNT}:role/Administrator`;
 const now = new Date('2026-12-06T10:00:00Z');
 const grant: BreakGlassGrant = { principalArn: OPERATOR, notBefore: '2026-12-06T10:00:00Z', notAfter: '2026-12-06T14:00:00Z' };
 const REASON = 'INC-2001: SSN table lost, hydrating the standby as the recovery role';
-const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 const backupMock = mockClient(BackupClient);
 
@@ -28,8 +27,7 @@ describe('break-glass on a recovery role (IAM, STS and KMS on moto; AWS Backup v
   let files: { stateFile: string; auditLog: string };
   let keyId: string;
   const liveTrust = async () => JSON.parse(decodeURIComponent((await clients.iam.send(new GetRoleCommand({ RoleName: ROLE }))).Role!.AssumeRolePolicyDocument!)) as PolicyDocumentJson;
-  const assume = async (principal: string, time: string) =>
-    evaluate({ principal, action: 'sts:AssumeRole', resource: `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE}`, resourceAccount: MOTO_ACCOUNT, identityPolicies: [ALLOW_ALL], resourcePolicy: await liveTrust(), context: { 'aws:CurrentTime': time } });
+  const assume = async (principal: string, time: string) => assumeRole(principal, `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE}`, await liveTrust(), { 'aws:CurrentTime': time });
 
   beforeAll(async () => {
     moto = await startMoto();

@@ -63,3 +63,24 @@ export async function evaluate(request: Request): Promise<EvaluationResult> {
   if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors, null, 2)}`);
   return result.overallResult;
 }
+
+/** An account no example deploys to: the resource side of a request evaluated as if across accounts. */
+const ELSEWHERE = '000000000000';
+
+/**
+ * Whether a principal whose own IAM allows everything may assume a role, by the role's trust. AWS
+ * lets a principal assume a role only when the trust itself allows it, in the same account too; the
+ * simulator applies that rule to requests across accounts, so the request is evaluated as one.
+ * A trust naming the principal's account (its root) still matches it.
+ */
+export function assumeRole(principal: string, roleArn: string, trust: unknown, context: Record<string, string | string[]> = {}): Promise<EvaluationResult> {
+  return evaluate({
+    principal,
+    action: 'sts:AssumeRole',
+    resource: roleArn,
+    resourceAccount: ELSEWHERE,
+    identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
+    resourcePolicy: trust,
+    context,
+  });
+}

@@ -7,17 +7,15 @@ import { type BreakGlassGrant, type PolicyDocumentJson, closedTrustPolicy, openP
 import { RECOVERY_ROLE_NAME } from '../../../apps/reference/names';
 import { resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT as ACCOUNT, REFERENCE_CONTEXT, referenceApp, synthError, synthesize, tempDir } from '../../support/apps';
-import { evaluate } from '../../support/iam';
+import { assumeRole } from '../../support/iam';
 
-const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const ADMINISTRATOR = `arn:aws:iam::${ACCOUNT}:role/Administrator`;
 const OPERATOR = `arn:aws:iam::${ACCOUNT}:role/DisasterRecoveryOperator`;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${RECOVERY_ROLE_NAME}`;
 const grant: BreakGlassGrant = { principalArn: OPERATOR, notBefore: '2026-12-06T10:00:00Z', notAfter: '2026-12-06T14:00:00Z' };
 
 /** Whether a principal with every permission in its own IAM may assume the role at a time, by the role's trust. */
-const assume = (principal: string, trust: unknown, time = '2026-12-06T12:00:00Z') =>
-  evaluate({ principal, action: 'sts:AssumeRole', resource: ROLE_ARN, resourceAccount: ACCOUNT, identityPolicies: [ALLOW_ALL], resourcePolicy: trust, context: { 'aws:CurrentTime': time } });
+const assume = (principal: string, trust: unknown, time = '2026-12-06T12:00:00Z') => assumeRole(principal, ROLE_ARN, trust, { 'aws:CurrentTime': time });
 
 /** An app whose SSN table lock exempts a recovery role made by `makeRole`. */
 function appExempting(makeRole: (stack: Stack) => iam.IRole): App {

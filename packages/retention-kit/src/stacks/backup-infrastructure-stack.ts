@@ -18,6 +18,7 @@ import {
   type RetentionPolicy,
   copyTargetDenyStatements,
   destinationKeysArn,
+  policyDocument,
   sensitiveKeyDenyStatement,
   sensitiveRoleVaultStatements,
   localSensitiveVaultStatements,
@@ -95,15 +96,13 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
     const { vaultNames } = this.policy;
 
     // Copy-target guard: each vault, and the role that copies out of it, may copy only to its categories' destinations.
-    const targetsOf = (dedicated: boolean) => [
+    const targetsOf = (uses: (c: CategoryPolicy) => boolean) => [
       ...new Set(
-        Object.values(this.policy.categories).flatMap((c) =>
-          c.dedicatedVault === dedicated ? [c.copyDestination?.vaultArn, c.airGappedCopy?.vaultArn].filter((arn): arn is string => arn !== undefined) : [],
-        ),
+        Object.values(this.policy.categories).flatMap((c) => (uses(c) ? [c.copyDestination?.vaultArn, c.airGappedCopy?.vaultArn].filter((arn): arn is string => arn !== undefined) : [])),
       ),
     ];
-    const generalTargets = targetsOf(false);
-    const sensitiveTargets = targetsOf(true);
+    const generalTargets = targetsOf((c) => !c.dedicatedVault);
+    const sensitiveTargets = targetsOf((c) => c.dedicatedVault);
 
     this.generalVault = new EncryptedBackupVault(this, 'GeneralVault', {
       vaultName: vaultNames.general,
@@ -151,6 +150,8 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
         minRetentionDays: Math.min(...days),
         maxRetentionDays: Math.max(...days),
         encryptionKeyArn: this.generalVault.key.keyArn,
+        // Like every vault here: copies out go only to the destinations of the categories that back up into it.
+        accessPolicy: policyDocument(...copyTargetDenyStatements(targetsOf((c) => c.airGappedTarget))),
       });
       this.localAirGappedVaultArn = this.localAirGappedVault.attrBackupVaultArn;
     }
