@@ -43,7 +43,7 @@ export function synthBackupAccountApp(outdir: string): { directory: string; summ
   const summary = [
     `Backup account app synthesized to ${directory}: account ${config.backupAccountId}, ${config.backupRegion}`,
     `  vaults ${config.vaultNames.general} (key ${config.keyAliases.general}) and ${config.vaultNames.sensitive} (key ${config.keyAliases.sensitive}, break-glass DENY)`,
-    `  copies accepted from ${config.sourceAccountIds.join(', ')} in organization ${config.organizationId}`,
+    `  copies accepted from ${config.sourceAccountIds.join(', ')} in organization ${config.organizationId}; into the sensitive vault from ${config.sensitiveSourceAccountIds.join(', ') || 'none'}`,
     ...(config.airGappedVault
       ? [`  logically air-gapped vault ${config.airGappedVault.vaultName} (${config.airGappedVault.minRetentionDays}-${config.airGappedVault.maxRetentionDays} days, ${config.airGappedVault.encryption} key)`]
       : []),

@@ -105,6 +105,42 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
       expect(await copyOut('SSNBackupVault', `arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
     });
 
+    const copyIn = (prefix: string, account: string, role: string) => {
+      const vault = resourceProps(backupAccount, 'BackupAccountStack', 'AWS::Backup::BackupVault', prefix);
+      return evaluate({
+        principal: `arn:aws:iam::${account}:role/${role}`,
+        action: 'backup:CopyIntoBackupVault',
+        resource: `arn:aws:backup:us-west-2:${BACKUP}:backup-vault:${vault.BackupVaultName}`,
+        resourceAccount: BACKUP,
+        identityPolicies: [ALLOW_ALL],
+        resourcePolicy: vault.AccessPolicy,
+        context: { 'aws:PrincipalOrgID': 'o-exampleorg1', 'aws:PrincipalAccount': account },
+      });
+    };
+    const useKey = (prefix: string, account: string, role: string) => {
+      const key = resourceProps(backupAccount, 'BackupAccountStack', 'AWS::KMS::Key', prefix);
+      return evaluate({
+        principal: `arn:aws:iam::${account}:role/${role}`,
+        action: 'kms:GenerateDataKey',
+        resource: `arn:aws:kms:us-west-2:${BACKUP}:key/0000`,
+        resourceAccount: BACKUP,
+        identityPolicies: [ALLOW_ALL],
+        resourcePolicy: key.KeyPolicy,
+        context: { 'aws:PrincipalOrgID': 'o-exampleorg1', 'aws:PrincipalAccount': account, 'kms:ViaService': 'backup.us-west-2.amazonaws.com' },
+      });
+    };
+
+    it('admits to the sensitive vault and key only the accounts that send sensitive data: the document archive account copies to the general vault only', async () => {
+      expect(await copyIn('SSNBackupVault', ACCOUNT, 'CompactConnect-SSNBackupRole')).toBe('Allowed');
+      expect(await useKey('SSNBackupVaultKey', ACCOUNT, 'CompactConnect-SSNBackupRole')).toBe('Allowed');
+      expect(await copyIn('SSNBackupVault', '444444444444', 'DocumentArchive-BackupServiceRole')).toBe('ExplicitlyDenied');
+      expect(await useKey('SSNBackupVaultKey', '444444444444', 'DocumentArchive-BackupServiceRole')).not.toBe('Allowed');
+      expect(await copyIn('BackupVault', '444444444444', 'DocumentArchive-BackupServiceRole')).toBe('Allowed');
+      expect(await useKey('BackupVaultKey', '444444444444', 'DocumentArchive-BackupServiceRole')).toBe('Allowed');
+      // A general role of an account that does send sensitive data still cannot use the sensitive key.
+      expect(await useKey('SSNBackupVaultKey', ACCOUNT, 'CompactConnect-BackupServiceRole')).not.toBe('Allowed');
+    });
+
     it('lets the general destination vault copy back to a source account (the restore path), nowhere else', async () => {
       expect(await copyOut('BackupVault', `arn:aws:backup:us-east-2:${ACCOUNT}:backup-vault:Standby`)).toBe('Allowed');
       expect(await copyOut('BackupVault', `arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');

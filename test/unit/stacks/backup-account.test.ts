@@ -223,15 +223,16 @@ describe('the README deploy steps, offline', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('The backup account configuration (CDK context) has 5 problems:');
-    expect(result.stderr).toContain('source_account_ids: required: the environment accounts whose backups this account receives');
+    expect(result.stderr).toContain('source_accounts: required: the environment accounts whose backups this account receives, each with its backup roles');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
 describe('backup account configuration', () => {
-  it('reads the README shape with defaults for the key aliases and role names', () => {
-    const { source_backup_role_name: _general, source_ssn_backup_role_name: _sensitive, ...readmeShape } = EXAMPLE_CONTEXT;
-    const config = parseBackupAccountConfig(readmeShape);
+  it('reads the shorthand with defaults for the key aliases and role names: every account copies into both vaults', () => {
+    const { source_accounts: _sources, ...rest } = EXAMPLE_CONTEXT;
+    const config = parseBackupAccountConfig({ ...rest, source_account_ids: [SOURCE, '444444444444'] });
+    expect(config.sensitiveSourceAccountIds).toEqual([SOURCE, '444444444444']);
     expect(config).toMatchObject({
       backupAccountId: BACKUP,
       organizationId: ORG,
@@ -242,12 +243,19 @@ describe('backup account configuration', () => {
     });
   });
 
-  it('admits one backup role per app of the source accounts, and names a bad one', () => {
-    expect(parseBackupAccountConfig(EXAMPLE_CONTEXT).sourceRoleNames).toEqual({
+  it('admits one backup role per app of each source account, the sensitive vault only the accounts naming sensitive roles, and names a bad one', () => {
+    const config = parseBackupAccountConfig(EXAMPLE_CONTEXT);
+    expect(config.sourceRoleNames).toEqual({
       general: ['CompactConnect-BackupServiceRole', 'PostgresService-BackupServiceRole', 'DocumentArchive-BackupServiceRole'],
       sensitive: ['CompactConnect-SSNBackupRole', 'PostgresService-SSNBackupRole'],
     });
-    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_backup_role_name: ['ok-role', 'not a role!'] })).toThrow('source_backup_role_name');
+    expect(config.sourceAccountIds).toEqual([SOURCE, '444444444444']);
+    expect(config.sensitiveSourceAccountIds).toEqual([SOURCE]);
+    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_accounts: { [SOURCE]: { backup_roles: ['ok-role', 'not a role!'] } } })).toThrow(
+      `source_accounts.${SOURCE}.backup_roles.1 = "not a role!": must be an IAM role name`,
+    );
+    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_account_ids: [SOURCE] })).toThrow('give source_accounts or the shorthand (source_account_ids), not both');
+    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_accounts: { '12': {} } })).toThrow('keys must be 12-digit AWS account ids');
   });
 
   it('names every problem at once', () => {
@@ -255,6 +263,7 @@ describe('backup account configuration', () => {
       ...EXAMPLE_CONTEXT,
       backup_account_id: '2222',
       organization_id: undefined,
+      source_accounts: undefined,
       source_account_ids: ['111111111111', 'abc'],
       source_regions: ['us-west-2'],
       ssn_backup_key_alias: 'alias/aws/backup',

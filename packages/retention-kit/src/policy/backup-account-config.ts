@@ -43,6 +43,16 @@ export interface VaultLocks {
   readonly sensitive?: VaultLockConfig;
 }
 
+/** A source account and the backup roles of its apps that copy into this account. */
+export interface SourceAccount {
+  /** The account. */
+  readonly accountId: string;
+  /** Its general backup roles, one per app that copies here. */
+  readonly backupRoleNames: string[];
+  /** Its sensitive backup roles (the ones that copy SSN data); none when the account sends no sensitive data. */
+  readonly sensitiveBackupRoleNames: string[];
+}
+
 /** Backup role names of the source accounts' apps, one of each per app that copies into this account. */
 export interface SourceRoleNames {
   /** The general backup roles. */
@@ -91,15 +101,19 @@ export interface BackupAccountConfig {
   readonly organizationId: string;
   /** The Region of the destination vaults. */
   readonly backupRegion: string;
-  /** Accounts allowed to copy in. */
+  /** The source accounts, each with the roles it copies in with. */
+  readonly sources: SourceAccount[];
+  /** Accounts allowed to copy into the general vaults. */
   readonly sourceAccountIds: string[];
+  /** Accounts allowed to copy into the sensitive vault: those that name sensitive backup roles. */
+  readonly sensitiveSourceAccountIds: string[];
   /** Regions the source accounts copy from. */
   readonly sourceRegions: string[];
   /** Names of the destination vaults. */
   readonly vaultNames: GeneralAndSensitive;
   /** Aliases of the destination vaults' keys. */
   readonly keyAliases: GeneralAndSensitive;
-  /** Backup role names in the source accounts: general, and sensitive (the ones that copy SSN data); one of each per app that copies here. */
+  /** Backup role names in the source accounts, all accounts together: general, and sensitive (the ones that copy SSN data). */
   readonly sourceRoleNames: SourceRoleNames;
   /** Vault Lock per destination vault. */
   readonly vaultLock: VaultLocks;
@@ -147,10 +161,24 @@ const airGappedVaultSchema = z.strictObject({
   mpa_approval_team_arn: z.string().regex(/^arn:aws[a-z-]*:mpa:[a-z0-9-]*:\d{12}:approval-team\/[\w-]+$/, 'must be a multi-party approval team ARN (arn:aws:mpa:<region>:<account>:approval-team/<id>)').optional(),
 });
 
+const sourceAccountSchema = z.strictObject({
+  backup_roles: z.array(roleName, { error: 'must be a list of IAM role names' }).min(1, 'name at least one role').optional(),
+  sensitive_backup_roles: z.array(roleName, { error: 'must be a list of IAM role names' }).optional(),
+});
+
 const shape = {
   backup_account_id: account,
   organization_id: z.string({ error: 'required: the AWS Organizations id, such as o-a1b2c3d4e5' }).regex(ORGANIZATION_ID, 'must be an AWS Organizations id such as o-a1b2c3d4e5'),
   backup_region: region,
+  // Each source account with its roles: only those naming sensitive roles are admitted to the sensitive vault.
+  source_accounts: z
+    .record(z.string().regex(ACCOUNT_ID, 'keys must be 12-digit AWS account ids'), sourceAccountSchema, {
+      error: (issue) =>
+        issue.code === 'invalid_type' ? 'must map each source account id to its backup roles' : issue.code === 'invalid_key' ? 'keys must be 12-digit AWS account ids' : undefined,
+    })
+    .refine((m) => Object.keys(m).length > 0, 'name at least one source (environment) account')
+    .optional(),
+  // The shorthand: every listed account copies with every listed role, to both vaults.
   source_account_ids: z.array(account, { error: 'must be a list of 12-digit account ids' }).min(1, 'name at least one source (environment) account'),
   source_regions: z.array(region, { error: 'must be a list of Region codes' }).min(1, 'name at least one source Region'),
   backup_vault_name: vaultName.optional(),
@@ -185,7 +213,7 @@ const shape = {
 };
 
 export const BACKUP_ACCOUNT_CONTEXT_KEYS = Object.keys(shape);
-const REQUIRED = new Set(['backup_account_id', 'organization_id', 'backup_region', 'source_account_ids', 'source_regions']);
+const REQUIRED = new Set(['backup_account_id', 'organization_id', 'backup_region', 'source_regions']);
 
 function lockProblems(lock: z.infer<typeof vaultLockSchema>, path: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -227,7 +255,7 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
   for (const [key, schema] of Object.entries(shape)) {
     const value = context[key];
     if (value === undefined) {
-      if (REQUIRED.has(key)) problems.push({ path: key, message: `required${key === 'source_account_ids' ? ': the environment accounts whose backups this account receives' : ''}` });
+      if (REQUIRED.has(key)) problems.push({ path: key, message: 'required' });
       continue;
     }
     parseInto(cfg, key, schema as z.ZodType, value, [key]);
@@ -241,6 +269,13 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
     cfg.vault_lock = parsedLocks;
   }
 
+  const shorthand = ['source_account_ids', 'source_backup_role_name', 'source_ssn_backup_role_name'].filter((k) => context[k] !== undefined);
+  if (context.source_accounts === undefined && context.source_account_ids === undefined) {
+    problems.push({ path: 'source_accounts', message: 'required: the environment accounts whose backups this account receives, each with its backup roles ({"111111111111": {"backup_roles": [...], "sensitive_backup_roles": [...]}})' });
+  }
+  if (context.source_accounts !== undefined && shorthand.length > 0) {
+    problems.push({ path: shorthand[0], message: `give source_accounts or the shorthand (${shorthand.join(', ')}), not both: source_accounts names each account's roles` });
+  }
   const c = cfg as {
     backup_account_id?: string;
     backup_region?: string;
@@ -250,8 +285,10 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
     ssn_backup_vault_name?: string;
     vault_lock?: { general?: z.infer<typeof vaultLockSchema>; sensitive?: z.infer<typeof vaultLockSchema> };
   } & Record<string, unknown>;
-  if (c.backup_account_id && c.source_account_ids?.includes(c.backup_account_id)) {
-    problems.push({ path: 'source_account_ids', value: c.source_account_ids, message: `must not include the backup account itself (${c.backup_account_id}): the copy has to leave the account it protects` });
+  const sources = sourceAccountsOf(cfg);
+  if (c.backup_account_id && sources.some((source) => source.accountId === c.backup_account_id)) {
+    const key = cfg.source_accounts ? 'source_accounts' : 'source_account_ids';
+    problems.push({ path: key, value: sources.map((source) => source.accountId), message: `must not include the backup account itself (${c.backup_account_id}): the copy has to leave the account it protects` });
   }
   if (c.backup_region && c.source_regions?.includes(c.backup_region)) {
     problems.push({ path: 'source_regions', value: c.source_regions, message: `must not include backup_region (${c.backup_region}): the copy has to leave the Region it protects` });
@@ -283,7 +320,9 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
     backupAccountId: c.backup_account_id!,
     organizationId: cfg.organization_id as string,
     backupRegion: c.backup_region!,
-    sourceAccountIds: c.source_account_ids!,
+    sources,
+    sourceAccountIds: sources.map((source) => source.accountId),
+    sensitiveSourceAccountIds: sources.filter((source) => source.sensitiveBackupRoleNames.length > 0).map((source) => source.accountId),
     sourceRegions: c.source_regions!,
     vaultNames,
     keyAliases: {
@@ -291,8 +330,8 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       sensitive: (cfg.ssn_backup_key_alias as string | undefined) ?? DEFAULT_SSN_KEY_ALIAS,
     },
     sourceRoleNames: {
-      general: [(cfg.source_backup_role_name as string | string[] | undefined) ?? DEFAULT_ROLE_NAMES.general].flat(),
-      sensitive: [(cfg.source_ssn_backup_role_name as string | string[] | undefined) ?? DEFAULT_ROLE_NAMES.sensitive].flat(),
+      general: [...new Set(sources.flatMap((source) => source.backupRoleNames))],
+      sensitive: [...new Set(sources.flatMap((source) => source.sensitiveBackupRoleNames))],
     },
     vaultLock: { general: toLock(c.vault_lock?.general), sensitive: toLock(c.vault_lock?.sensitive) },
     tags: (cfg.tags as Record<string, string> | undefined) ?? {},
@@ -317,4 +356,29 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
     },
     s3TieringAfterDays: cfg.s3_tiering_after_days as number | undefined,
   };
+}
+
+/**
+ * The source accounts with their roles: from source_accounts, or from the shorthand, where every
+ * listed account copies with every listed role (the default role names when none are listed).
+ */
+function sourceAccountsOf(cfg: Record<string, unknown>): SourceAccount[] {
+  const map = cfg.source_accounts as Record<string, z.infer<typeof sourceAccountSchema>> | undefined;
+  if (map) {
+    return Object.entries(map).map(([accountId, roles]) => ({
+      accountId,
+      backupRoleNames: roles.backup_roles ?? [DEFAULT_ROLE_NAMES.general],
+      sensitiveBackupRoleNames: roles.sensitive_backup_roles ?? [],
+    }));
+  }
+  const general = [(cfg.source_backup_role_name as string | string[] | undefined) ?? DEFAULT_ROLE_NAMES.general].flat();
+  const sensitive = [(cfg.source_ssn_backup_role_name as string | string[] | undefined) ?? DEFAULT_ROLE_NAMES.sensitive].flat();
+  return ((cfg.source_account_ids as string[] | undefined) ?? []).map((accountId) => ({ accountId, backupRoleNames: general, sensitiveBackupRoleNames: sensitive }));
+}
+
+/** The accounts and roles that copy into the general vaults, or into the sensitive one. */
+export function copySourcesOf(config: BackupAccountConfig, vault: 'general' | 'sensitive'): { accountId: string; roleNames: string[] }[] {
+  return config.sources
+    .map((source) => ({ accountId: source.accountId, roleNames: vault === 'general' ? source.backupRoleNames : source.sensitiveBackupRoleNames }))
+    .filter((source) => source.roleNames.length > 0);
 }

@@ -5,19 +5,29 @@
 import { accountRootArn, backupVaultArn, roleArn } from './arns';
 import { NOT_AN_AWS_SERVICE, type PolicyStatementJson, copyTargetDenyStatements, sensitiveVaultDenyStatements } from './statements';
 
-/** The roles in the source accounts that may use a destination key: the named backup roles, and AWS Backup's service-linked role. */
-export function sourceBackupPrincipalArns(sourceAccountIds: readonly string[], roleNames: readonly string[]): string[] {
-  return sourceAccountIds.flatMap((account) => [
-    ...roleNames.map((name) => roleArn(account, name)),
-    `arn:aws:iam::${account}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
+/** One source account that copies into a destination vault, and the names of its backup roles that do. */
+export interface CopySource {
+  readonly accountId: string;
+  readonly roleNames: readonly string[];
+}
+
+/** The roles in the source accounts that may use a destination key: each account's named backup roles, and its AWS Backup service-linked role. */
+export function sourceBackupPrincipalArns(sources: readonly CopySource[]): string[] {
+  return sources.flatMap((source) => [
+    ...source.roleNames.map((name) => roleArn(source.accountId, name)),
+    `arn:aws:iam::${source.accountId}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
   ]);
 }
 
 /**
  * A destination vault's access policy: copies in only from the named source accounts, and only
- * from inside the organization; nobody else may copy in, not even the backup account itself.
+ * from inside the organization; nobody else may copy in, not even the backup account itself. With
+ * no source account, nobody copies in.
  */
 export function destinationVaultCopyStatements(props: { sourceAccountIds: readonly string[]; organizationId: string }): PolicyStatementJson[] {
+  if (props.sourceAccountIds.length === 0) {
+    return [{ Sid: 'DenyCopyIntoFromEveryAccount', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'backup:CopyIntoBackupVault', Resource: '*', Condition: { ...NOT_AN_AWS_SERVICE } }];
+  }
   return [
     {
       Sid: 'AllowCopyIntoFromSourceAccounts',
@@ -46,23 +56,19 @@ export function destinationVaultCopyStatements(props: { sourceAccountIds: readon
   ];
 }
 
-/** A destination key's policy statements: the source accounts' backup roles may use it for copies, through AWS Backup. */
-export function destinationKeyUseStatements(props: {
-  sourceAccountIds: readonly string[];
-  organizationId: string;
-  /** The backup roles of the source accounts' apps (one per app that copies here). */
-  roleNames: readonly string[];
-  backupRegion: string;
-}): PolicyStatementJson[] {
+/** A destination key's policy statements: each source account's backup roles may use it for copies, through AWS Backup. With no source, none. */
+export function destinationKeyUseStatements(props: { sources: readonly CopySource[]; organizationId: string; backupRegion: string }): PolicyStatementJson[] {
+  if (props.sources.length === 0) return [];
+  const accounts = props.sources.map((s) => accountRootArn(s.accountId));
   const conditions = {
     StringEquals: { 'aws:PrincipalOrgID': props.organizationId, 'kms:ViaService': `backup.${props.backupRegion}.amazonaws.com` },
-    ArnLike: { 'aws:PrincipalArn': sourceBackupPrincipalArns(props.sourceAccountIds, props.roleNames) },
+    ArnLike: { 'aws:PrincipalArn': sourceBackupPrincipalArns(props.sources) },
   };
   return [
     {
       Sid: 'AllowSourceBackupRolesToCopy',
       Effect: 'Allow',
-      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
+      Principal: { AWS: accounts },
       Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext'],
       Resource: '*',
       Condition: conditions,
@@ -70,7 +76,7 @@ export function destinationKeyUseStatements(props: {
     {
       Sid: 'AllowSourceBackupRolesGrantsForBackup',
       Effect: 'Allow',
-      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
+      Principal: { AWS: accounts },
       Action: 'kms:CreateGrant',
       Resource: '*',
       Condition: { ...conditions, Bool: { 'kms:GrantIsForAWSResource': 'true' } },

@@ -3,7 +3,7 @@
  * review's drift check). Built from the same statement functions the stacks use.
  */
 import { backupVaultArn, defaultKeyAlias, roleArn } from './arns';
-import type { BackupAccountConfig } from './backup-account-config';
+import { type BackupAccountConfig, copySourcesOf } from './backup-account-config';
 import { DEFAULT_ROLE_NAMES } from './categories';
 import type { RetentionPolicy } from './config';
 import { destinationKeyUseStatements, destinationSensitiveVaultStatements } from './destination-statements';
@@ -74,14 +74,9 @@ export function backupAccountExpectations(config: BackupAccountConfig): Sensitiv
     region: config.backupRegion,
     vaultName: config.vaultNames.sensitive,
     keyId: config.keyAliases.sensitive,
-    vaultStatements: destinationSensitiveVaultStatements({ ...config, vaultName: config.vaultNames.sensitive }),
+    vaultStatements: destinationSensitiveVaultStatements({ ...config, sourceAccountIds: config.sensitiveSourceAccountIds, vaultName: config.vaultNames.sensitive }),
     keyStatements: () => [
-      ...destinationKeyUseStatements({
-        sourceAccountIds: config.sourceAccountIds,
-        organizationId: config.organizationId,
-        roleNames: config.sourceRoleNames.sensitive,
-        backupRegion: config.backupRegion,
-      }),
+      ...destinationKeyUseStatements({ sources: copySourcesOf(config, 'sensitive'), organizationId: config.organizationId, backupRegion: config.backupRegion }),
       sensitiveKeyDenyStatement({ region: config.backupRegion }),
     ],
   };

@@ -12,6 +12,7 @@ import {
   AirGappedVaultEncryption,
   BACKUP_ACCOUNT_CONTEXT_KEYS,
   airGappedVaultAccessStatements,
+  copySourcesOf,
   policyDocument,
   type BackupAccountConfig,
   copyTargetDenyStatements,
@@ -27,7 +28,7 @@ import {
 export interface BackupAccountStackProps extends StackProps {
   /**
    * The backup account's configuration.
-   * @default read and validated from the app's CDK context (`backup_account_id`, `organization_id`, `source_account_ids`, ...)
+   * @default read and validated from the app's CDK context (`backup_account_id`, `organization_id`, `source_accounts`, ...)
    */
   readonly config?: BackupAccountConfig;
 }
@@ -58,8 +59,8 @@ export class BackupAccountStack extends Stack {
     super(scope, id, props);
     const config = (this.config = props.config ?? parseBackupAccountConfig(RetentionContext.values(this, [...BACKUP_ACCOUNT_CONTEXT_KEYS])));
     const copyIn = destinationVaultCopyStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId });
-    const keyUse = (roleNames: readonly string[]) =>
-      destinationKeyUseStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId, roleNames, backupRegion: config.backupRegion });
+    // Each vault's key admits the roles that copy into that vault: the sensitive one only the accounts that send sensitive data.
+    const keyUse = (vault: 'general' | 'sensitive') => destinationKeyUseStatements({ sources: copySourcesOf(config, vault), organizationId: config.organizationId, backupRegion: config.backupRegion });
 
     this.generalVault = new EncryptedBackupVault(this, 'BackupVault', {
       vaultName: config.vaultNames.general,
@@ -67,16 +68,16 @@ export class BackupAccountStack extends Stack {
       keyDescription: `Encrypts cross-account copies in ${config.vaultNames.general}`,
       // Copies out go back to the source accounts (the restore path) or stay in this account.
       accessPolicyStatements: statements(...copyIn, ...copyTargetDenyStatements(destinationGeneralCopyTargets(config.sourceAccountIds, config.backupAccountId))),
-      keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.general)),
+      keyPolicyStatements: statements(...keyUse('general')),
       vaultLock: config.vaultLock.general,
     });
     this.sensitiveVault = new EncryptedBackupVault(this, 'SSNBackupVault', {
       vaultName: config.vaultNames.sensitive,
       keyAlias: config.keyAliases.sensitive,
       keyDescription: `Encrypts cross-account copies of sensitive data in ${config.vaultNames.sensitive}; decrypt only through AWS Backup (break-glass)`,
-      // No principal copies out of the destination sensitive vault: nothing is exempt from the copy-out DENY.
-      accessPolicyStatements: statements(...destinationSensitiveVaultStatements({ ...config, vaultName: config.vaultNames.sensitive })),
-      keyPolicyStatements: statements(...keyUse(config.sourceRoleNames.sensitive), sensitiveKeyDenyStatement({ region: config.backupRegion })),
+      // Copies in only from the accounts that send sensitive data; no principal copies out: nothing is exempt from the copy-out DENY.
+      accessPolicyStatements: statements(...destinationSensitiveVaultStatements({ ...config, sourceAccountIds: config.sensitiveSourceAccountIds, vaultName: config.vaultNames.sensitive })),
+      keyPolicyStatements: statements(...keyUse('sensitive'), sensitiveKeyDenyStatement({ region: config.backupRegion })),
       vaultLock: config.vaultLock.sensitive,
     });
 
@@ -89,7 +90,7 @@ export class BackupAccountStack extends Stack {
           enableKeyRotation: true,
           removalPolicy: RemovalPolicy.RETAIN,
         });
-        for (const statement of statements(...keyUse(config.sourceRoleNames.general))) this.airGappedKey.addToResourcePolicy(statement);
+        for (const statement of statements(...keyUse('general'))) this.airGappedKey.addToResourcePolicy(statement);
       }
       // The same admission as the general vault: only the named source accounts, inside the organization, copy in.
       this.airGappedVault = new backup.CfnLogicallyAirGappedBackupVault(this, 'AirGappedVault', {
@@ -162,6 +163,6 @@ export function environmentContextFor(config: BackupAccountConfig): Record<strin
     backup_vault_name: config.vaultNames.general,
     ssn_backup_vault_name: config.vaultNames.sensitive,
     backup_role_name: config.sourceRoleNames.general[0],
-    backup_policies: { ssn_data: { specialized_role: config.sourceRoleNames.sensitive[0] } },
+    ...(config.sourceRoleNames.sensitive.length > 0 ? { backup_policies: { ssn_data: { specialized_role: config.sourceRoleNames.sensitive[0] } } } : {}),
   };
 }

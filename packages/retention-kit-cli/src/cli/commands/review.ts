@@ -22,7 +22,7 @@ export function appContext(appDir: string): Record<string, unknown> {
 /** Which side an app is, from its context: the backup account app names its source accounts. */
 export async function expectationsFor(appDir: string, region: () => Promise<string>, account: () => Promise<string>): Promise<SensitiveExpectations> {
   const context = appContext(appDir);
-  if (context.source_account_ids !== undefined) return backupAccountExpectations(parseBackupAccountConfig(context));
+  if (context.source_accounts !== undefined || context.source_account_ids !== undefined) return backupAccountExpectations(parseBackupAccountConfig(context));
   return environmentExpectations(parseRetentionPolicy(context), await account(), await region());
 }
 
