@@ -2,8 +2,8 @@ import { App, type AppProps, CfnResource, Stack, type StackProps, Stage, type St
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct, IConstruct } from 'constructs';
-import { BackupAccountStack, BackupInfrastructureStack, RetentionContext } from 'retention-kit';
-import { parseBackupAccountConfig, parseRetentionPolicy } from 'retention-kit/policy';
+import { BackupAccountStack, BackupInfrastructureStack, Retention, RetentionContext } from 'retention-kit';
+import { type BackupAccountConfig, type RetentionPolicy, parseBackupAccountConfig, parseRetentionPolicy } from 'retention-kit/policy';
 import { PersistentStack } from '../reference/persistent-stack';
 
 /** Accepts a cdk-nag finding on purpose, with the reason why. */
@@ -20,37 +20,57 @@ export interface StageTarget {
 /** The name of the role a stage's smoke step assumes in the environment account. */
 export const SMOKE_TEST_ROLE = 'retention-smoke-test';
 
-/** The role the smoke step assumes in the environment account: start and read backup and copy jobs, pass the backup roles, read what doctor reads. */
+/**
+ * The role the smoke step assumes in the environment account: on-demand backups into the general
+ * vault with the general backup role, their copies, and the read-only calls of doctor and status.
+ * It cannot pass the sensitive backup role, start a job in the sensitive vault, or write to a search index.
+ */
 class SmokeTestAccessStack extends Stack {
-  constructor(scope: Construct, id: string, props: StackProps & { pipelineAccount: string; backupRoleNames: string[] }) {
+  constructor(scope: Construct, id: string, props: StackProps & { pipelineAccount: string; pipelineStackName: string; policy: RetentionPolicy }) {
     super(scope, id, props);
+    const { account, region } = this;
     const role = new iam.Role(this, 'SmokeTestRole', {
       roleName: SMOKE_TEST_ROLE,
-      assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
-      description: "The pipeline's post-deploy smoke test: on-demand backups and copies, and the read-only checks of doctor and status",
+      // The pipeline's own roles (CodeBuild's smoke steps), not every principal of its account.
+      assumedBy: new iam.AccountPrincipal(props.pipelineAccount).withConditions({ ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${props.pipelineAccount}:role/${props.pipelineStackName}-*` } }),
+      description: "The pipeline's post-deploy smoke test: on-demand backups and copies in the general vault, and the read-only checks of doctor and status",
     });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['backup:StartBackupJob'], resources: [`arn:aws:backup:${region}:${account}:backup-vault:${props.policy.vaultNames.general}`] }));
+    // Recovery points of this account and Region, whichever service names them; the general role's copy-target guard decides where they go.
+    const recoveryPoints = [`arn:aws:backup:${region}:${account}:recovery-point:*`, `arn:aws:rds:${region}:${account}:cluster-snapshot:awsbackup:*`, `arn:aws:rds:${region}:${account}:snapshot:awsbackup:*`, `arn:aws:ec2:${region}::snapshot/*`, `arn:aws:ec2:${region}::image/*`];
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['backup:StartCopyJob'], resources: recoveryPoints }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['backup:Describe*', 'backup:List*', 'backup:Get*', 'tag:GetResources', 'organizations:Describe*', 'iam:GetRole'], resources: ['*'] }));
+    // backup:List* matches a call AWS classifies as a write: denied by name.
+    role.addToPolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: [...SMOKE_DENIED_LIST_ACTIONS], resources: ['*'] }));
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['backup:StartBackupJob', 'backup:StartCopyJob', 'backup:Describe*', 'backup:List*', 'backup:Get*', 'tag:GetResources', 'organizations:Describe*', 'iam:GetRole'],
-        resources: ['*'],
+        actions: ['iam:PassRole'],
+        resources: [`arn:aws:iam::${account}:role/${props.policy.generalRoleName}`],
+        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
       }),
     );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: props.backupRoleNames.map((name) => `arn:aws:iam::${this.account}:role/${name}`) }));
-    const reason = 'The smoke test and the read-only checks of doctor and status: AWS Backup jobs name vaults and resources only at run time; the backup roles it passes are named in the PassRole statement.';
+    const reason = 'The smoke test and the read-only checks of doctor and status: the read calls take no resource-level permissions or read across the account; the jobs it starts are limited to the general vault, this account\'s recovery points and the general backup role.';
     acknowledge(
       role.node.findChild('DefaultPolicy'),
-      ...['Action::backup:Describe*', 'Action::backup:List*', 'Action::backup:Get*', 'Action::organizations:Describe*', 'Resource::*'].map((finding) => ({ id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`, reason })),
+      ...['Action::backup:Describe*', 'Action::backup:List*', 'Action::backup:Get*', 'Action::organizations:Describe*', 'Resource::*', ...recoveryPoints.map((r) => `Resource::${r}`)].map((finding) => ({ id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`, reason })),
     );
   }
 }
 
+/** The calls `backup:List*` matches that AWS classifies as writes, which the smoke role is denied. */
+export const SMOKE_DENIED_LIST_ACTIONS = ['backup:ListIndexedRecoveryPointsForSearch'] as const;
+
 /** One environment (test, beta, prod): its backup infrastructure with the stage's own policy, the reference app's data, the smoke test's role. */
 class EnvironmentStage extends Stage {
-  constructor(scope: Construct, id: string, props: StageProps & { environment: string; context: Record<string, unknown>; pipelineAccount: string }) {
-    super(scope, id, props);
-    const env = props.env;
+  readonly policy: RetentionPolicy;
+  readonly target: StageTarget;
+
+  constructor(scope: Construct, id: string, props: StageProps & { environment: string; target: StageTarget; context: Record<string, unknown>; pipelineAccount: string; pipelineStackName: string }) {
+    super(scope, id, { ...props, env: props.target });
+    const env = props.target;
+    this.target = props.target;
     // The base policy with the stage's entry of backup_environments over it.
-    const policy = parseRetentionPolicy({ ...props.context, environment: props.environment });
+    const policy = (this.policy = parseRetentionPolicy({ ...props.context, environment: props.environment }));
     new BackupInfrastructureStack(this, 'BackupInfrastructure', { env, policy });
     const data = new PersistentStack(this, 'Persistent', { env });
     if (!policy.production) {
@@ -58,16 +78,70 @@ class EnvironmentStage extends Stage {
         acknowledge(cluster, { id: 'AwsSolutions::AwsSolutions-RDS10', reason: `The ${props.environment} environment is not production: its database can be deleted with the stage; production keeps deletion protection and a final snapshot.` });
       }
     }
-    const sensitiveRole = Object.values(policy.categories).find((c) => c.dedicatedVault)?.specializedRole;
-    new SmokeTestAccessStack(this, 'SmokeTestAccess', { env, pipelineAccount: props.pipelineAccount, backupRoleNames: [policy.generalRoleName, ...(sensitiveRole ? [sensitiveRole] : [])] });
+    new SmokeTestAccessStack(this, 'SmokeTestAccess', { env, pipelineAccount: props.pipelineAccount, pipelineStackName: props.pipelineStackName, policy });
+  }
+
+  /** The categories this stage's resources are protected with that copy to the backup account. */
+  copyingCategories() {
+    return Retention.protectedCategories(this)
+      .map((name) => this.policy.categories[name])
+      .filter((c) => c?.copyDestination !== undefined);
   }
 }
 
 class BackupAccountStage extends Stage {
-  constructor(scope: Construct, id: string, props: StageProps & { context: Record<string, unknown> }) {
+  constructor(scope: Construct, id: string, props: StageProps & { config: BackupAccountConfig }) {
     super(scope, id, props);
-    new BackupAccountStack(this, 'BackupAccountStack', { env: props.env, config: parseBackupAccountConfig(props.context) });
+    new BackupAccountStack(this, 'BackupAccountStack', { env: props.env, config: props.config });
   }
+}
+
+/**
+ * The backup accounts the stages copy to, each configured from the base context with what the
+ * stages send it: every copying stage's account and Region, its general backup role, and its
+ * sensitive role only when it protects resources of a sensitive category. A stage whose
+ * destination vault is not one its backup account creates is refused, with the reason.
+ */
+export function backupAccountsFor(stages: { name: string; policy: RetentionPolicy; target: StageTarget; categories: RetentionPolicy['categories'][string][] }[], baseContext: Record<string, unknown>): BackupAccountConfig[] {
+  const { source_accounts: _a, source_account_ids: _b, source_backup_role_name: _c, source_ssn_backup_role_name: _d, source_regions: _e, ...base } = baseContext;
+  const byDestination = new Map<string, { account: string; region: string; stages: typeof stages }>();
+  for (const stage of stages) {
+    for (const category of stage.categories) {
+      const { account, region } = category.copyDestination!;
+      const key = `${account}/${region}`;
+      const entry = byDestination.get(key) ?? { account, region, stages: [] };
+      if (!entry.stages.includes(stage)) entry.stages.push(stage);
+      byDestination.set(key, entry);
+    }
+  }
+  return [...byDestination.values()].map(({ account, region, stages: senders }) => {
+    const sources: Record<string, { backup_roles: string[]; sensitive_backup_roles?: string[] }> = {};
+    for (const stage of senders) {
+      const source = (sources[stage.target.account] ??= { backup_roles: [] });
+      const add = (list: string[], name: string) => (list.includes(name) ? list : list.push(name));
+      add(source.backup_roles, stage.policy.generalRoleName);
+      const sensitive = stage.categories.find((c) => c.dedicatedVault && c.copyDestination?.account === account);
+      if (sensitive) add((source.sensitive_backup_roles ??= []), sensitive.specializedRole!);
+    }
+    const config = parseBackupAccountConfig({
+      ...base,
+      backup_account_id: account,
+      backup_region: region,
+      source_accounts: sources,
+      source_regions: [...new Set(senders.map((s) => s.target.region))],
+    });
+    for (const stage of senders) {
+      for (const category of stage.categories.filter((c) => c.copyDestination?.account === account && c.copyDestination.region === region)) {
+        const expected = category.dedicatedVault ? config.vaultNames.sensitive : config.vaultNames.general;
+        if (category.copyDestination!.vaultName !== expected) {
+          throw new Error(
+            `stage ${stage.name}: category ${category.name} copies to vault ${category.copyDestination!.vaultName} in ${account} (${region}), but the backup account this pipeline deploys there creates ${expected}: name the same vault in both configurations`,
+          );
+        }
+      }
+    }
+    return config;
+  });
 }
 
 /** A stage's post-deploy commands: as the smoke test's role, doctor, smoke and status from the packaged CLI. */
@@ -97,20 +171,34 @@ export class RetentionPipelineStack extends Stack {
         commands: ['npm ci', 'npx cdk synth -a "npx tsx apps/pipeline/main.ts"'],
       }),
     });
-    const backupConfig = parseBackupAccountConfig(props.backupAccountContext);
-    this.pipeline.addStage(new BackupAccountStage(this, 'BackupAccount', { env: { account: backupConfig.backupAccountId, region: backupConfig.backupRegion }, context: props.backupAccountContext }));
-    for (const environment of ['test', 'beta', 'prod']) {
-      const target = settings.stages[environment];
-      this.pipeline.addStage(new EnvironmentStage(this, `Environment-${environment}`, { env: target, environment, context: props.context, pipelineAccount: this.account }), {
+    // The environments first, so that the backup accounts can admit exactly what they send; deployed after them.
+    const environments = ['test', 'beta', 'prod'].map(
+      (environment) => new EnvironmentStage(this, `Environment-${environment}`, { environment, target: settings.stages[environment], context: props.context, pipelineAccount: this.account, pipelineStackName: this.stackName }),
+    );
+    const configs = backupAccountsFor(
+      environments.map((stage) => ({ name: stage.stageName, policy: stage.policy, target: stage.target, categories: stage.copyingCategories() })),
+      props.backupAccountContext,
+    );
+    for (const config of configs) {
+      const id = configs.length === 1 ? 'BackupAccount' : `BackupAccount-${config.backupAccountId}`;
+      this.pipeline.addStage(new BackupAccountStage(this, id, { env: { account: config.backupAccountId, region: config.backupRegion }, config }));
+    }
+    for (const stage of environments) {
+      const environment = stage.stageName.replace(/^Environment-/, '');
+      this.pipeline.addStage(stage, {
         post: [
           new pipelines.CodeBuildStep(`Smoke-${environment}`, {
-            commands: smokeCommands(environment, target),
-            rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [`arn:aws:iam::${target.account}:role/${SMOKE_TEST_ROLE}`] })],
+            commands: smokeCommands(environment, stage.target),
+            rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [`arn:aws:iam::${stage.target.account}:role/${SMOKE_TEST_ROLE}`] })],
           }),
         ],
       });
     }
     this.pipeline.buildPipeline();
+    // aws-cdk-lib grants codestar-connections:UseConnection; a connection whose ARN is arn:aws:codeconnections:... needs the action of its own prefix.
+    const source = this.pipeline.pipeline.node.findChild('Source').node.findAll().find((c): c is iam.Role => c instanceof iam.Role);
+    if (!source) throw new Error('the pipeline has no source action role to grant codeconnections:UseConnection to');
+    if (settings.connection_arn.includes(':codeconnections:')) source.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeconnections:UseConnection'], resources: [settings.connection_arn] }));
     this.acknowledgePipelineFindings();
   }
 

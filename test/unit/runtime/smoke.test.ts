@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRetentionPolicy } from 'retention-kit/policy';
 import { smokeCommand } from '../../../packages/retention-kit-cli/src/cli/commands/smoke';
-import { smokeTest } from '../../../packages/retention-kit-cli/src/runtime/smoke';
+import { SENSITIVE_SKIP_REASON, smokeTest } from '../../../packages/retention-kit-cli/src/runtime/smoke';
 import { REFERENCE_CONTEXT } from '../../support/apps';
 
 const backup = mockClient(BackupClient);
@@ -62,17 +62,22 @@ describe('retention smoke (AWS Backup mocked: no local server exists for it)', (
     const results = await smokeTest(client, policy, { categories: ['critical_data', 'ssn_data'], ...clock() });
     expect(results.map((r) => [r.category, r.resourceArn, r.backupMinutes, r.copyMinutes, r.ok])).toEqual([
       ['critical_data', table('ProviderTable'), 20, 10, true],
-      ['ssn_data', table('CompactConnect-SSNTable'), 20, 10, true],
+      ['ssn_data', table('CompactConnect-SSNTable'), undefined, undefined, true],
     ]);
     const starts = backup.commandCalls(StartBackupJobCommand).map((c) => c.args[0].input);
+    expect(starts).toHaveLength(1);
     expect(starts[0]).toMatchObject({ BackupVaultName: 'CompactConnectBackupVault', IamRoleArn: 'arn:aws:iam::111111111111:role/CompactConnect-BackupServiceRole', Lifecycle: { DeleteAfterDays: 1 } });
-    expect(starts[1]).toMatchObject({ BackupVaultName: 'CompactConnectBackupVault-SSN', IamRoleArn: 'arn:aws:iam::111111111111:role/CompactConnect-SSNBackupRole' });
     const copies = backup.commandCalls(StartCopyJobCommand).map((c) => c.args[0].input);
-    expect(copies.map((c) => c.DestinationBackupVaultArn)).toEqual([
-      'arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault',
-      'arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault-SSN',
-    ]);
+    expect(copies.map((c) => c.DestinationBackupVaultArn)).toEqual(['arn:aws:backup:us-west-2:222222222222:backup-vault:CompactConnectBackupVault']);
     expect(copies[0]).toMatchObject({ RecoveryPointArn: 'arn:aws:backup:us-east-1:111111111111:recovery-point:b1', SourceBackupVaultName: 'CompactConnectBackupVault' });
+  });
+
+  it('reports the sensitive category as skipped with the reason, starting no job in its vault: its guards refuse the smoke role, rightly', async () => {
+    world();
+    const [result] = await smokeTest(client, policy, { categories: ['ssn_data'], ...clock() });
+    expect(result).toEqual({ category: 'ssn_data', resourceArn: table('CompactConnect-SSNTable'), rpoHours: 24, ok: true, skipped: SENSITIVE_SKIP_REASON });
+    expect(backup.commandCalls(StartBackupJobCommand)).toHaveLength(0);
+    expect(backup.commandCalls(StartCopyJobCommand)).toHaveLength(0);
   });
 
   it('fails a category whose copy fails, saying why, and one that takes longer than its RPO', async () => {

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { backupInfrastructureOf } from './backup-infrastructure';
-import { type ProtectOptions, excludeResource, protectResource } from './protection';
+import { type ProtectOptions, excludeResource, protectResource, protectionOf } from './protection';
 
 /**
  * How a stateful resource is kept, declared where the resource is defined:
@@ -12,6 +12,18 @@ export class Retention {
   /** The retention declarations of one resource (an L2 construct or its CloudFormation resource). */
   static of(resource: IConstruct): Retention {
     return new Retention(resource);
+  }
+
+  /**
+   * The categories that resources under `scope` (a Stage, a stack, the app) are protected with, each
+   * once, sorted: what an environment actually sends, for deriving what its destination must admit.
+   */
+  static protectedCategories(scope: IConstruct): string[] {
+    const categories = scope.node.findAll().flatMap((c) => {
+      const record = protectionOf(c);
+      return record && record.status !== 'excluded' ? [record.category] : [];
+    });
+    return [...new Set(categories)].sort();
   }
 
   private constructor(private readonly resource: IConstruct) {}

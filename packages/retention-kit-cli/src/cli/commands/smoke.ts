@@ -16,7 +16,7 @@ export interface SmokeCommandDeps {
 export function formatSmoke(results: readonly SmokeResult[]): string {
   const minutes = (m?: number) => (m === undefined ? '-' : `${m.toFixed(1)} min`);
   const table = new Table({ head: ['Category', 'Resource', 'Backup', 'Copy', 'Total', 'RPO', 'Result'], style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: [20, 44, 11, 11, 11, 7, 40] });
-  for (const r of results) table.push([r.category, r.resourceArn, minutes(r.backupMinutes), minutes(r.copyMinutes), minutes(r.totalMinutes), `${r.rpoHours} h`, r.ok ? 'ok' : (r.problem ?? 'failed')]);
+  for (const r of results) table.push([r.category, r.resourceArn, minutes(r.backupMinutes), minutes(r.copyMinutes), minutes(r.totalMinutes), `${r.rpoHours} h`, r.skipped ?? (r.ok ? 'ok' : (r.problem ?? 'failed'))]);
   const failed = results.filter((r) => !r.ok).length;
   return `${table.toString()}\n${results.length} categories tested, ${failed} failed`;
 }
