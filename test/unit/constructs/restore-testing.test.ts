@@ -116,6 +116,13 @@ describe('RestoreTesting in the reference app', () => {
       for (const action of ['backup:StartRestoreJob', 'backup:DeleteRecoveryPoint']) expect(await decide(action, recoveryPoint), action).toBe('ImplicitlyDenied');
       expect(await decide('dynamodb:Scan', `arn:aws:dynamodb:${deployment.region}:222222222222:table/other`)).toBe('ImplicitlyDenied');
     });
+
+    it('may not scan, describe or list the protected tables and buckets themselves: only what restore tests create', async () => {
+      for (const table of ['ProviderTable', 'CompactConnect-SSNTable', 'restore-test-lookalike']) {
+        expect(await decide('dynamodb:Scan', `arn:aws:dynamodb:${deployment.region}:${ACCOUNT}:table/${table}`), table).toBe('ImplicitlyDenied');
+      }
+      expect(await decide('s3:ListBucket', 'arn:aws:s3:::provider-users-documents')).toBe('ImplicitlyDenied');
+    });
   });
 });
 

@@ -21,7 +21,7 @@ describe('every synthesized template of every example app, the pipeline included
 
   it('synthesizes the five example apps, the pipeline with its stages', () => {
     expect(new Set(stacks.map((s) => s.app))).toEqual(new Set(['reference', 'postgres-service', 'document-archive', 'backup-account', 'pipeline']));
-    expect(stacks.filter((s) => s.app === 'pipeline').map((s) => s.stack)).toEqual(expect.arrayContaining(['Environment-prod-Persistent', 'BackupAccount-BackupAccountStack']));
+    expect(stacks.filter((s) => s.app === 'pipeline').map((s) => s.stack)).toEqual(expect.arrayContaining(['Environment-prod-Persistent', 'BackupAccount-222222222222-BackupAccountStack', 'BackupAccount-333333333333-BackupAccountStack']));
   });
 
   it('guards every vault: an administrator of its account cannot copy its recovery points to a foreign vault', async () => {

@@ -64,6 +64,25 @@ describe('sensitive backup path, evaluated', () => {
     it('may copy into its own vault', async () => {
       expect(await asRole('backup:CopyIntoBackupVault', SENSITIVE_VAULT)).toBe('Allowed');
     });
+
+    it("uses only the sensitive destination vault's key in the backup account, through AWS Backup: not any other key of that account and Region", async () => {
+      const useKey = (action: string, vault: string) =>
+        evaluate({
+          principal: SENSITIVE_ROLE,
+          action,
+          resource: 'arn:aws:kms:us-west-2:222222222222:key/1a2b3c4d-0000-4000-8000-000000000000',
+          resourceAccount: '222222222222',
+          identityPolicies: roleIdentityPolicies,
+          // A key policy that admits the role, so that the role's own policy decides (the destination key's is evaluated with the backup account).
+          resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: SENSITIVE_ROLE }, Action: 'kms:*', Resource: '*' }] },
+          context: { 'kms:ViaService': 'backup.us-west-2.amazonaws.com', 'aws:ResourceTag/retention-kit:vault': vault },
+        });
+      for (const action of ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:CreateGrant']) {
+        expect(await useKey(action, 'CompactConnectBackupVault-SSN')).toBe('Allowed');
+        expect(await useKey(action, 'CompactConnectBackupVault')).toBe('ImplicitlyDenied');
+        expect(await useKey(action, 'SomeOtherTeamsVault')).toBe('ImplicitlyDenied');
+      }
+    });
   });
 
   describe('the sensitive vault', () => {

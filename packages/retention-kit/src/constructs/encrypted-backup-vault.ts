@@ -1,9 +1,9 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { type VaultLockConfig, VaultLockMode, defaultKeyAlias } from '../policy';
+import { VAULT_TAG, type VaultLockConfig, VaultLockMode, defaultKeyAlias } from '../policy';
 
 /** Properties of an encrypted backup vault. */
 export interface EncryptedBackupVaultProps {
@@ -63,6 +63,8 @@ export class EncryptedBackupVault extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
+    // Roles in other accounts name this key by its vault: its ID is made at deployment.
+    Tags.of(this.key).add(VAULT_TAG, props.vaultName);
     for (const statement of props.keyPolicyStatements ?? []) {
       this.key.addToResourcePolicy(statement);
     }

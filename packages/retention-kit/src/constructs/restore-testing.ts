@@ -103,6 +103,12 @@ export interface RestoreTestingProps {
 }
 
 /**
+ * The prefix of the resources AWS Backup's restore tests create (they also carry the tag of that
+ * name): the validation role reads only those, never the protected tables and buckets themselves.
+ */
+export const RESTORE_TEST_NAME_PREFIX = 'awsbackup-restore-test';
+
+/**
  * Restore tests that prove each category's RTO: one AWS Backup restore testing plan per category,
  * selections of the category's resources, and a validation function subscribed to the restore
  * jobs' completion that checks the restored resource, reports PutRestoreValidationResult and
@@ -168,9 +174,9 @@ export class RestoreTesting extends Construct {
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadAndReportRestoreJobs', actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'], resources: ['*'] }));
     const types = new Set(this.plans.flatMap((plan) => plan.selections.map((selection) => selection.resourceType)));
     if (types.has(RestoreTestResourceType.DYNAMODB)) {
-      role.addToPolicy(new iam.PolicyStatement({ sid: 'CountTables', actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'], resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' })] }));
+      role.addToPolicy(new iam.PolicyStatement({ sid: 'CountTables', actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'], resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${RESTORE_TEST_NAME_PREFIX}*` })] }));
     }
-    if (types.has(RestoreTestResourceType.S3)) role.addToPolicy(new iam.PolicyStatement({ sid: 'CountObjects', actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::*'] }));
+    if (types.has(RestoreTestResourceType.S3)) role.addToPolicy(new iam.PolicyStatement({ sid: 'CountObjects', actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${RESTORE_TEST_NAME_PREFIX}*`] }));
     if (types.has(RestoreTestResourceType.AURORA) || types.has(RestoreTestResourceType.RDS)) role.addToPolicy(new iam.PolicyStatement({ sid: 'DescribeDatabases', actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], resources: ['*'] }));
     role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     acknowledge(
@@ -180,8 +186,8 @@ export class RestoreTesting extends Construct {
         reason:
           'Restored resources get names chosen by AWS Backup at restore time (awsbackup-restore-test-…), so their ARNs are not known in advance; DescribeRestoreJob and PutRestoreValidationResult do not support resource-level permissions. Every action granted reads, except PutRestoreValidationResult.',
       },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::*]', reason: 'Restored buckets are named by AWS Backup at restore time; only ListBucket (counting objects) is granted.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:${nagValue(stack.region, '<AWS::Region>')}:${nagValue(stack.account, '<AWS::AccountId>')}:table/*]`, reason: 'Restored tables are named by AWS Backup at restore time; only DescribeTable and Scan (counting) are granted, in this account and Region.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::${RESTORE_TEST_NAME_PREFIX}*]`, reason: 'The buckets restore tests create, named by AWS Backup at restore time with this prefix; only ListBucket (counting objects) is granted.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:${nagValue(stack.region, '<AWS::Region>')}:${nagValue(stack.account, '<AWS::AccountId>')}:table/${RESTORE_TEST_NAME_PREFIX}*]`, reason: 'The tables restore tests create, named by AWS Backup at restore time with this prefix; only DescribeTable and Scan (counting) are granted, in this account and Region.' },
       { id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', reason: 'The permissions of this one function, kept with its role.' },
     );
 

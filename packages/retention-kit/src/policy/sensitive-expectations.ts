@@ -60,6 +60,7 @@ export function environmentExpectations(policy: RetentionPolicy, account: string
           localKeyArn: keyArn,
           destinationVaultArn: destination?.vaultArn,
           destinationAccount: destination?.account,
+          destinationVaultName: destination?.vaultName,
           destinationRegion: destination?.region,
         }),
       ],

@@ -139,6 +139,8 @@ export function sensitiveRoleVaultStatements(props: {
   destinationVaultArn?: string;
   destinationAccount?: string;
   destinationRegion?: string;
+  /** The destination vault's name, which its key's VAULT_TAG carries. */
+  destinationVaultName?: string;
 }): PolicyStatementJson[] {
   const vaults = [props.localVaultArn, ...(props.destinationVaultArn ? [props.destinationVaultArn] : [])];
   const statements: PolicyStatementJson[] = [
@@ -162,13 +164,14 @@ export function sensitiveRoleVaultStatements(props: {
       Resource: '*',
     },
   ];
-  if (props.destinationAccount && props.destinationRegion) {
+  if (props.destinationAccount && props.destinationRegion && props.destinationVaultName) {
+    // The destination key's ID is made in the backup account; its tag names the vault it encrypts.
     statements.push({
       Sid: 'UseDestinationKeyThroughBackup',
       Effect: 'Allow',
       Action: ['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:CreateGrant'],
       Resource: destinationKeysArn(props.destinationAccount, props.destinationRegion),
-      Condition: { StringEquals: { 'kms:ViaService': `backup.${props.destinationRegion}.amazonaws.com` } },
+      Condition: { StringEquals: { 'kms:ViaService': `backup.${props.destinationRegion}.amazonaws.com`, [`aws:ResourceTag/${VAULT_TAG}`]: props.destinationVaultName } },
     });
   }
   return statements;
@@ -192,7 +195,10 @@ export function sensitiveRoleTableStatements(tableArns: string[]): PolicyStateme
   ];
 }
 
-/** Every KMS key of the backup account in its Region: the copy destination's key is created there. */
+/** The tag every vault key the toolkit creates carries: the name of the vault it encrypts. */
+export const VAULT_TAG = 'retention-kit:vault';
+
+/** Every KMS key of the backup account in its Region: the copy destination's key is created there (narrowed by VAULT_TAG). */
 export function destinationKeysArn(account: string, region: string): string {
   return `arn:aws:kms:${region}:${account}:key/*`;
 }

@@ -131,6 +131,7 @@ export class BackupInfrastructureStack extends Stack implements IBackupInfrastru
         localKeyArn: this.sensitiveVault.key.keyArn,
         destinationVaultArn: destination?.vaultArn,
         destinationAccount: destination?.account,
+        destinationVaultName: destination?.vaultName,
         destinationRegion: destination?.region,
       })),
       destinationKeysArn: destination ? destinationKeysArn(destination.account, destination.region) : undefined,
