@@ -15,6 +15,8 @@ export function createDocumentArchiveApp(props: AppProps = {}): App {
   new ArchiveStack(app, 'Archive', { env });
   new OrganizationBackupPolicyStack(app, 'OrganizationBackupPolicy', {
     env: { account: app.node.tryGetContext('management_account_id') as string, region: 'us-east-1' },
+    // This account deploys the app itself, with the same vault and role: the StackSet leaves it out.
+    excludeAccountIds: env?.account ? [env.account] : [],
   });
   return app;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -47,9 +47,28 @@ export function exampleApps(): Record<string, App> {
   };
 }
 
-/** Every stack of every example app, synthesized. */
+/** An account in the organizational units the example organization backup policy reaches, for the StackSets' templates. */
+export const MEMBER_ACCOUNT = '666666666666';
+
+/**
+ * The templates a stack's service-managed StackSets deploy into member accounts, each written to a
+ * file of its own, as a stack of that account in the StackSet's first Region.
+ */
+function stackSetTemplatesOf(s: { stackName: string; region: string; template: CfnTemplate }): { stackName: string; account: string; region: string; file: string; template: CfnTemplate }[] {
+  return Object.entries(s.template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudFormation::StackSet' && typeof r.Properties?.TemplateBody === 'string')
+    .map(([id, r]) => {
+      const file = join(tempDir('stackset'), `${s.stackName}-${id}.template.json`);
+      writeFileSync(file, r.Properties!.TemplateBody as string);
+      const regions = (r.Properties!.StackInstancesGroup as { Regions: string[] }[])[0].Regions;
+      return { stackName: `${s.stackName}/${id}`, account: MEMBER_ACCOUNT, region: regions[0], file, template: JSON.parse(r.Properties!.TemplateBody as string) as CfnTemplate };
+    });
+}
+
+/** Every stack of every example app, synthesized, and every template their StackSets deploy. */
 export function exampleStacks(apps: Record<string, App> = exampleApps()): ExampleStack[] {
-  const stacks = Object.entries(apps).flatMap(([app, a]) => stacksOf(a.synth()).map((s) => ({ app, ...s, template: JSON.parse(readFileSync(s.file, 'utf8')) as CfnTemplate })));
+  const synthesized = Object.entries(apps).flatMap(([app, a]) => stacksOf(a.synth()).map((s) => ({ app, ...s, template: JSON.parse(readFileSync(s.file, 'utf8')) as CfnTemplate })));
+  const stacks = [...synthesized, ...synthesized.flatMap((s) => stackSetTemplatesOf(s).map((t) => ({ app: s.app, ...t })))];
   return stacks.map((s) => {
     const neighbours = stacks.filter((o) => o.app === s.app && o.account === s.account && o.region === s.region);
     return {

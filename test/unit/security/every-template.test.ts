@@ -74,8 +74,9 @@ describe('every synthesized template of every example app, the pipeline included
     stacks = exampleStacks();
   });
 
-  it('synthesizes the five example apps, the pipeline with its stages', () => {
+  it('synthesizes the five example apps, the pipeline with its stages, and the templates their StackSets deploy', () => {
     expect(new Set(stacks.map((s) => s.app))).toEqual(new Set(['reference', 'postgres-service', 'document-archive', 'backup-account', 'pipeline']));
+    expect(stacks.map((s) => s.stack)).toContain('OrganizationBackupPolicy/MemberBackupInfrastructure');
     expect(stacks.filter((s) => s.app === 'pipeline').map((s) => s.stack)).toEqual(expect.arrayContaining(['Environment-prod-Persistent', 'BackupAccount-222222222222-BackupAccountStack', 'BackupAccount-333333333333-BackupAccountStack']));
   });
 

@@ -230,7 +230,7 @@ describe('the README deploy steps, offline', () => {
 
 describe('backup account configuration', () => {
   it('reads the shorthand with defaults for the key aliases and role names: every account copies into both vaults', () => {
-    const { source_accounts: _sources, ...rest } = EXAMPLE_CONTEXT;
+    const { source_accounts: _sources, source_organizational_units: _units, ...rest } = EXAMPLE_CONTEXT;
     const config = parseBackupAccountConfig({ ...rest, source_account_ids: [SOURCE, '444444444444'] });
     expect(config.sensitiveSourceAccountIds).toEqual([SOURCE, '444444444444']);
     expect(config).toMatchObject({

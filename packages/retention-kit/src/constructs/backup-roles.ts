@@ -1,20 +1,11 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
-import { SENSITIVE_ROLE_POLICY_NAME, sensitiveRoleDenyStatement } from '../policy';
+import { GENERAL_BACKUP_MANAGED_POLICIES, SENSITIVE_ROLE_POLICY_NAME, sensitiveRoleDenyStatement } from '../policy';
 
 const BACKUP_SERVICE = 'backup.amazonaws.com';
 
-/**
- * AWS managed policies of the general backup role. The two S3 policies live at the root path,
- * not under `service-role/` like the other two; aws-cdk-lib's default selection role has neither.
- */
-export const GENERAL_BACKUP_MANAGED_POLICIES = [
-  'service-role/AWSBackupServiceRolePolicyForBackup',
-  'service-role/AWSBackupServiceRolePolicyForRestores',
-  'AWSBackupServiceRolePolicyForS3Backup',
-  'AWSBackupServiceRolePolicyForS3Restore',
-] as const;
+export { GENERAL_BACKUP_MANAGED_POLICIES } from '../policy';
 
 /** Properties of the general backup role. */
 export interface GeneralBackupRoleProps {

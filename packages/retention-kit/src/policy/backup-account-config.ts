@@ -53,6 +53,25 @@ export interface SourceAccount {
   readonly sensitiveBackupRoleNames: string[];
 }
 
+/** An organizational unit whose accounts copy into the general vaults: those an organization backup policy reaches. */
+export interface SourceOrganizationalUnit {
+  /** The OU's ID (ou-...), or the organization's root (r-...). */
+  readonly organizationalUnitId: string;
+  /** The `aws:PrincipalOrgPaths` pattern of the accounts in it, at any depth. */
+  readonly orgPathPattern: string;
+  /** The backup roles its accounts copy with. */
+  readonly backupRoleNames: string[];
+}
+
+/**
+ * The `aws:PrincipalOrgPaths` pattern of the accounts in an OU (at any depth below it) or under the
+ * root: an OU's ID carries its root's (ou-<root>-<id>).
+ */
+export function orgPathPattern(organizationId: string, organizationalUnitId: string): string {
+  const root = organizationalUnitId.startsWith('r-') ? organizationalUnitId : `r-${organizationalUnitId.split('-')[1]}`;
+  return organizationalUnitId.startsWith('r-') ? `${organizationId}/${root}/*` : `${organizationId}/${root}/*${organizationalUnitId}/*`;
+}
+
 /** Backup role names of the source accounts' apps, one of each per app that copies into this account. */
 export interface SourceRoleNames {
   /** The general backup roles. */
@@ -105,6 +124,8 @@ export interface BackupAccountConfig {
   readonly sources: SourceAccount[];
   /** Accounts allowed to copy into the general vaults. */
   readonly sourceAccountIds: string[];
+  /** Organizational units whose accounts may copy into the general vaults (organization backup policies). */
+  readonly sourceOrganizationalUnits: SourceOrganizationalUnit[];
   /** Accounts allowed to copy into the sensitive vault: those that name sensitive backup roles. */
   readonly sensitiveSourceAccountIds: string[];
   /** Regions the source accounts copy from. */
@@ -177,6 +198,17 @@ const shape = {
         issue.code === 'invalid_type' ? 'must map each source account id to its backup roles' : issue.code === 'invalid_key' ? 'keys must be 12-digit AWS account ids' : undefined,
     })
     .refine((m) => Object.keys(m).length > 0, 'name at least one source (environment) account')
+    .optional(),
+  // The OUs an organization backup policy reaches: their accounts copy into the general vaults, with the named roles.
+  source_organizational_units: z
+    .record(z.string().regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/, 'keys must be organizational unit ids (ou-...) or the root (r-...)'), z.strictObject({ backup_roles: z.array(roleName).min(1, 'name at least one role') }), {
+      error: (issue) =>
+        issue.code === 'invalid_type'
+          ? 'must map each organizational unit id to its backup roles ({"ou-ab12-cdef3456": {"backup_roles": ["MyApp-BackupServiceRole"]}})'
+          : issue.code === 'invalid_key'
+            ? 'keys must be organizational unit ids (ou-...) or the root (r-...)'
+            : undefined,
+    })
     .optional(),
   // The shorthand: every listed account copies with every listed role, to both vaults.
   source_account_ids: z.array(account, { error: 'must be a list of 12-digit account ids' }).min(1, 'name at least one source (environment) account'),
@@ -270,7 +302,7 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
   }
 
   const shorthand = ['source_account_ids', 'source_backup_role_name', 'source_ssn_backup_role_name'].filter((k) => context[k] !== undefined);
-  if (context.source_accounts === undefined && context.source_account_ids === undefined) {
+  if (context.source_accounts === undefined && context.source_account_ids === undefined && context.source_organizational_units === undefined) {
     problems.push({ path: 'source_accounts', message: 'required: the environment accounts whose backups this account receives, each with its backup roles ({"111111111111": {"backup_roles": [...], "sensitive_backup_roles": [...]}})' });
   }
   if (context.source_accounts !== undefined && shorthand.length > 0) {
@@ -323,6 +355,11 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
     sources,
     sourceAccountIds: sources.map((source) => source.accountId),
     sensitiveSourceAccountIds: sources.filter((source) => source.sensitiveBackupRoleNames.length > 0).map((source) => source.accountId),
+    sourceOrganizationalUnits: Object.entries((cfg.source_organizational_units as Record<string, { backup_roles: string[] }> | undefined) ?? {}).map(([id, entry]) => ({
+      organizationalUnitId: id,
+      orgPathPattern: orgPathPattern(cfg.organization_id as string, id),
+      backupRoleNames: entry.backup_roles,
+    })),
     sourceRegions: c.source_regions!,
     vaultNames,
     keyAliases: {
@@ -330,7 +367,7 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       sensitive: (cfg.ssn_backup_key_alias as string | undefined) ?? DEFAULT_SSN_KEY_ALIAS,
     },
     sourceRoleNames: {
-      general: [...new Set(sources.flatMap((source) => source.backupRoleNames))],
+      general: [...new Set([...sources.flatMap((source) => source.backupRoleNames), ...Object.values((cfg.source_organizational_units as Record<string, { backup_roles: string[] }> | undefined) ?? {}).flatMap((e) => e.backup_roles)])],
       sensitive: [...new Set(sources.flatMap((source) => source.sensitiveBackupRoleNames))],
     },
     vaultLock: { general: toLock(c.vault_lock?.general), sensitive: toLock(c.vault_lock?.sensitive) },

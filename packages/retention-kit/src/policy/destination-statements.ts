@@ -20,30 +20,54 @@ export function sourceBackupPrincipalArns(sources: readonly CopySource[]): strin
 }
 
 /**
- * A destination vault's access policy: copies in only from the named source accounts, and only
- * from inside the organization; nobody else may copy in, not even the backup account itself. With
- * no source account, nobody copies in.
+ * A destination vault's access policy: copies in only from the named source accounts, and the
+ * accounts of the named organizational units (by `aws:PrincipalOrgPaths` patterns), only from inside
+ * the organization; nobody else may copy in, not even the backup account itself. With no source,
+ * nobody copies in.
  */
-export function destinationVaultCopyStatements(props: { sourceAccountIds: readonly string[]; organizationId: string }): PolicyStatementJson[] {
-  if (props.sourceAccountIds.length === 0) {
+export function destinationVaultCopyStatements(props: { sourceAccountIds: readonly string[]; organizationId: string; sourceOrgPaths?: readonly string[] }): PolicyStatementJson[] {
+  const paths = props.sourceOrgPaths ?? [];
+  if (props.sourceAccountIds.length === 0 && paths.length === 0) {
     return [{ Sid: 'DenyCopyIntoFromEveryAccount', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'backup:CopyIntoBackupVault', Resource: '*', Condition: { ...NOT_AN_AWS_SERVICE } }];
   }
+  const inOrganization = { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } };
   return [
-    {
-      Sid: 'AllowCopyIntoFromSourceAccounts',
-      Effect: 'Allow',
-      Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
-      Action: 'backup:CopyIntoBackupVault',
-      Resource: '*',
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
-    },
+    ...(props.sourceAccountIds.length > 0
+      ? [
+          {
+            Sid: 'AllowCopyIntoFromSourceAccounts',
+            Effect: 'Allow' as const,
+            Principal: { AWS: props.sourceAccountIds.map((a) => accountRootArn(a)) },
+            Action: 'backup:CopyIntoBackupVault',
+            Resource: '*',
+            Condition: inOrganization,
+          },
+        ]
+      : []),
+    ...(paths.length > 0
+      ? [
+          {
+            Sid: 'AllowCopyIntoFromSourceOrganizationalUnits',
+            Effect: 'Allow' as const,
+            Principal: { AWS: '*' },
+            Action: 'backup:CopyIntoBackupVault',
+            Resource: '*',
+            Condition: { ...inOrganization, 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [...paths] } },
+          },
+        ]
+      : []),
     {
       Sid: 'DenyCopyIntoFromOtherAccounts',
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: 'backup:CopyIntoBackupVault',
       Resource: '*',
-      Condition: { ...NOT_AN_AWS_SERVICE, StringNotEquals: { 'aws:PrincipalAccount': [...props.sourceAccountIds] } },
+      // Denied unless the account is named or lies in a named OU (a principal with no org path is in none).
+      Condition: {
+        ...NOT_AN_AWS_SERVICE,
+        ...(props.sourceAccountIds.length > 0 ? { StringNotEquals: { 'aws:PrincipalAccount': [...props.sourceAccountIds] } } : {}),
+        ...(paths.length > 0 ? { 'ForAllValues:StringNotLike': { 'aws:PrincipalOrgPaths': [...paths] } } : {}),
+      },
     },
     {
       Sid: 'DenyCopyIntoFromOutsideOrganization',
@@ -56,8 +80,39 @@ export function destinationVaultCopyStatements(props: { sourceAccountIds: readon
   ];
 }
 
+/** The backup roles of the accounts in an organizational unit that may use a destination key. */
+export interface OrganizationalUnitCopySource {
+  readonly orgPathPattern: string;
+  readonly roleNames: readonly string[];
+}
+
 /** A destination key's policy statements: each source account's backup roles may use it for copies, through AWS Backup. With no source, none. */
-export function destinationKeyUseStatements(props: { sources: readonly CopySource[]; organizationId: string; backupRegion: string }): PolicyStatementJson[] {
+export function destinationKeyUseStatements(props: {
+  sources: readonly CopySource[];
+  organizationId: string;
+  backupRegion: string;
+  /** Organizational units whose accounts' named roles may use the key too. */
+  organizationalUnits?: readonly OrganizationalUnitCopySource[];
+}): PolicyStatementJson[] {
+  return [...accountKeyUseStatements(props), ...(props.organizationalUnits ?? []).flatMap((ou, i) => organizationalUnitKeyUseStatements(props, ou, i))];
+}
+
+const KEY_USE_ACTIONS = ['kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext'];
+
+/** An OU's accounts' named backup roles (and AWS Backup's service-linked role) may use the key for copies, through AWS Backup. */
+function organizationalUnitKeyUseStatements(props: { organizationId: string; backupRegion: string }, ou: OrganizationalUnitCopySource, index: number): PolicyStatementJson[] {
+  const conditions = {
+    StringEquals: { 'aws:PrincipalOrgID': props.organizationId, 'kms:ViaService': `backup.${props.backupRegion}.amazonaws.com` },
+    'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [ou.orgPathPattern] },
+    ArnLike: { 'aws:PrincipalArn': [...ou.roleNames.map((name) => `arn:aws:iam::*:role/${name}`), 'arn:aws:iam::*:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup'] },
+  };
+  return [
+    { Sid: `AllowOrganizationalUnitBackupRolesToCopy${index}`, Effect: 'Allow', Principal: { AWS: '*' }, Action: KEY_USE_ACTIONS, Resource: '*', Condition: conditions },
+    { Sid: `AllowOrganizationalUnitBackupRolesGrants${index}`, Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*', Condition: { ...conditions, Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+  ];
+}
+
+function accountKeyUseStatements(props: { sources: readonly CopySource[]; organizationId: string; backupRegion: string }): PolicyStatementJson[] {
   if (props.sources.length === 0) return [];
   const accounts = props.sources.map((s) => accountRootArn(s.accountId));
   const conditions = {
@@ -69,7 +124,7 @@ export function destinationKeyUseStatements(props: { sources: readonly CopySourc
       Sid: 'AllowSourceBackupRolesToCopy',
       Effect: 'Allow',
       Principal: { AWS: accounts },
-      Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext'],
+      Action: KEY_USE_ACTIONS,
       Resource: '*',
       Condition: conditions,
     },
@@ -109,7 +164,7 @@ export function destinationSensitiveVaultStatements(props: {
  * source accounts inside the organization, and copies out only back to them or within the backup account.
  * AWS itself refuses deletion before the vault's minimum retention, for everyone.
  */
-export function airGappedVaultAccessStatements(props: { sourceAccountIds: readonly string[]; organizationId: string; backupAccountId: string }): PolicyStatementJson[] {
+export function airGappedVaultAccessStatements(props: { sourceAccountIds: readonly string[]; organizationId: string; backupAccountId: string; sourceOrgPaths?: readonly string[] }): PolicyStatementJson[] {
   return [
     ...destinationVaultCopyStatements(props),
     ...copyTargetDenyStatements(destinationGeneralCopyTargets(props.sourceAccountIds, props.backupAccountId)),

@@ -23,3 +23,4 @@ export * from './restore-testing';
 export * from './recovery';
 export * from './handler-contracts';
 export * from './organization-policy';
+export * from './member-template';

@@ -58,9 +58,17 @@ export class BackupAccountStack extends Stack {
   constructor(scope: Construct, id: string, props: BackupAccountStackProps = {}) {
     super(scope, id, props);
     const config = (this.config = props.config ?? parseBackupAccountConfig(RetentionContext.values(this, [...BACKUP_ACCOUNT_CONTEXT_KEYS])));
-    const copyIn = destinationVaultCopyStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId });
-    // Each vault's key admits the roles that copy into that vault: the sensitive one only the accounts that send sensitive data.
-    const keyUse = (vault: 'general' | 'sensitive') => destinationKeyUseStatements({ sources: copySourcesOf(config, vault), organizationId: config.organizationId, backupRegion: config.backupRegion });
+    const sourceOrgPaths = config.sourceOrganizationalUnits.map((ou) => ou.orgPathPattern);
+    const copyIn = destinationVaultCopyStatements({ sourceAccountIds: config.sourceAccountIds, organizationId: config.organizationId, sourceOrgPaths });
+    // Each vault's key admits the roles that copy into that vault: the sensitive one only the accounts that send sensitive data,
+    // the general ones also the organizational units an organization backup policy reaches.
+    const keyUse = (vault: 'general' | 'sensitive') =>
+      destinationKeyUseStatements({
+        sources: copySourcesOf(config, vault),
+        organizationId: config.organizationId,
+        backupRegion: config.backupRegion,
+        organizationalUnits: vault === 'general' ? config.sourceOrganizationalUnits.map((ou) => ({ orgPathPattern: ou.orgPathPattern, roleNames: ou.backupRoleNames })) : [],
+      });
 
     this.generalVault = new EncryptedBackupVault(this, 'BackupVault', {
       vaultName: config.vaultNames.general,
@@ -99,7 +107,7 @@ export class BackupAccountStack extends Stack {
         maxRetentionDays: airGapped.maxRetentionDays,
         encryptionKeyArn: this.airGappedKey?.keyArn ?? airGapped.encryptionKeyArn,
         mpaApprovalTeamArn: airGapped.mpaApprovalTeamArn,
-        accessPolicy: policyDocument(...airGappedVaultAccessStatements(config)),
+        accessPolicy: policyDocument(...airGappedVaultAccessStatements({ ...config, sourceOrgPaths })),
       });
       this.airGappedVault.applyRemovalPolicy(RemovalPolicy.RETAIN);
       new CfnOutput(this, 'AirGappedVaultArn', { value: this.airGappedVault.attrBackupVaultArn, description: 'Logically air-gapped destination vault' });
