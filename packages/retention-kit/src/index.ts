@@ -23,5 +23,6 @@ export { RecoveryBackup, TableRecoveryStateMachine, type TableRecoveryStateMachi
 export { SensitiveAuditTrail, type SensitiveAuditTrailProps } from './constructs/sensitive-audit-trail';
 export { ComplianceEvidence, type ComplianceEvidenceProps } from './constructs/compliance-evidence';
 export { type AirGappedDestination, type CategoryPolicy, type CopyDestination, type EscalationSettings, type GeneralAndSensitive, MalwareScanMode, type MonitoringSettings, type OrganizationBackupPolicySettings, type RetentionPolicy, type TagConditions } from './policy/config';
-export { type AirGappedVaultConfig, AirGappedVaultEncryption, type BackupAccountConfig, type SourceAccount, type SourceOrganizationalUnit, type SourceRoleNames, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
+export { type AirGappedVaultConfig, AirGappedVaultEncryption, type BackupAccountConfig, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
+export { type SourceAccount, type SourceOrganizationalUnit, type SourceRoleNames } from './policy/source-accounts';
 export { type PlannedRestoreTest, type PlannedSelection, RecoveryPointSelection, RestoreTestResourceType } from './policy/restore-testing';

@@ -10,6 +10,7 @@ export * from './table-lock-statements';
 export * from './sensitive-table-actions';
 export * from './protection-record';
 export * from './backup-account-config';
+export * from './source-accounts';
 export * from './break-glass';
 export * from './role-trust';
 export * from './backup-events';

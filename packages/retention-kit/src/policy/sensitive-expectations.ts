@@ -3,7 +3,8 @@
  * review's drift check). Built from the same statement functions the stacks use.
  */
 import { backupVaultArn, defaultKeyAlias, roleArn } from './arns';
-import { type BackupAccountConfig, copySourcesOf } from './backup-account-config';
+import type { BackupAccountConfig } from './backup-account-config';
+import { copySourcesOf } from './source-accounts';
 import { DEFAULT_ROLE_NAMES } from './categories';
 import type { RetentionPolicy } from './config';
 import { destinationKeyUseStatements, destinationSensitiveVaultStatements } from './destination-statements';
