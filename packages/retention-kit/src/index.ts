@@ -25,4 +25,5 @@ export { ComplianceEvidence, type ComplianceEvidenceProps } from './constructs/c
 export { type AirGappedDestination, type CategoryPolicy, type CopyDestination, type EscalationSettings, type GeneralAndSensitive, MalwareScanMode, type MonitoringSettings, type OrganizationBackupPolicySettings, type RetentionPolicy, type TagConditions } from './policy/config';
 export { type AirGappedVaultConfig, AirGappedVaultEncryption, type BackupAccountConfig, type VaultLockConfig, type VaultLocks, VaultLockMode } from './policy/backup-account-config';
 export { type SourceAccount, type SourceOrganizationalUnit, type SourceRoleNames } from './policy/source-accounts';
+export { type StandbyTarget } from './policy/standby-recovery';
 export { type PlannedRestoreTest, type PlannedSelection, RecoveryPointSelection, RestoreTestResourceType } from './policy/restore-testing';

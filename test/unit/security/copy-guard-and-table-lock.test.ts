@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackupAccountApp } from '../../../apps/backup-account/app';
 import { protectionReport } from '../../../packages/retention-kit-cli/src/report/protection-report';
-import { type Deployment, resourceProps } from '../../support/cfn';
+import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT as ACCOUNT, ENVIRONMENT_REGION as REGION, referenceApp, synthesize, tempDir } from '../../support/apps';
-import { evaluate } from '../../support/iam';
+import { assumeRole, evaluate } from '../../support/iam';
 
 const BACKUP = '222222222222';
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -141,9 +141,69 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
       expect(await useKey('SSNBackupVaultKey', ACCOUNT, 'CompactConnect-BackupServiceRole')).not.toBe('Allowed');
     });
 
-    it('lets the general destination vault copy back to a source account (the restore path), nowhere else', async () => {
-      expect(await copyOut('BackupVault', `arn:aws:backup:us-east-2:${ACCOUNT}:backup-vault:Standby`)).toBe('Allowed');
+    const RECOVERY_VAULT = `arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:CompactConnectRecoveryVault`;
+
+    it("lets the general destination vault copy back only to the standby's recovery vault, nowhere else in the source account or elsewhere", async () => {
+      expect(await copyOut('BackupVault', RECOVERY_VAULT)).toBe('Allowed');
+      expect(await copyOut('BackupVault', `arn:aws:backup:us-east-1:${ACCOUNT}:backup-vault:CompactConnectBackupVault`)).toBe('ExplicitlyDenied');
       expect(await copyOut('BackupVault', `arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
+    });
+
+    describe('the copy-back path to the standby, evaluated', () => {
+      const role = (prefix: string) => {
+        const found = Object.entries(backupAccount.templates.BackupAccountStack.Resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith(prefix))!;
+        return resolve(backupAccount, found[1].Properties);
+      };
+      const ORCHESTRATOR = `arn:aws:iam::${ACCOUNT}:role/CompactConnect-FailoverOrchestrator`;
+      const ACCESS_ROLE = `arn:aws:iam::${BACKUP}:role/retention-failover-access`;
+
+      it("lets only the standby's orchestrator role assume the failover access role: no other principal of its account, nor of the backup account", async () => {
+        const trust = role('FailoverAccessRole').AssumeRolePolicyDocument;
+        expect(await assumeRole(ORCHESTRATOR, ACCESS_ROLE, trust)).toBe('Allowed');
+        expect(await assumeRole(`arn:aws:iam::${ACCOUNT}:role/Administrator`, ACCESS_ROLE, trust)).not.toBe('Allowed');
+        expect(await assumeRole(`arn:aws:iam::${BACKUP}:role/Administrator`, ACCESS_ROLE, trust)).not.toBe('Allowed');
+        expect(await assumeRole('arn:aws:iam::555555555555:role/CompactConnect-FailoverOrchestrator', ACCESS_ROLE, trust)).not.toBe('Allowed');
+      });
+
+      it('lets the failover access role list recovery points and start copies passing the copy-back role, nothing that restores, deletes or passes another role', async () => {
+        const access = (action: string, resource: string, context: Record<string, string> = {}) =>
+          evaluate({ principal: ACCESS_ROLE, action, resource, resourceAccount: BACKUP, identityPolicies: role('FailoverAccessRole').Policies.map((p: { PolicyDocument: unknown }) => p.PolicyDocument), context });
+        const point = recoveryPoint(BACKUP, 'us-west-2');
+        expect(await access('backup:ListRecoveryPointsByBackupVault', `arn:aws:backup:us-west-2:${BACKUP}:backup-vault:CompactConnectBackupVault`)).toBe('Allowed');
+        expect(await access('backup:StartCopyJob', point)).toBe('Allowed');
+        expect(await access('iam:PassRole', `arn:aws:iam::${BACKUP}:role/retention-copy-back`, { 'iam:PassedToService': 'backup.amazonaws.com' })).toBe('Allowed');
+        for (const action of ['backup:StartRestoreJob', 'backup:DeleteRecoveryPoint', 'backup:UpdateRecoveryPointLifecycle']) expect(await access(action, point), action).toBe('ImplicitlyDenied');
+        expect(await access('backup:PutBackupVaultAccessPolicy', `arn:aws:backup:us-west-2:${BACKUP}:backup-vault:CompactConnectBackupVault`)).toBe('ImplicitlyDenied');
+        expect(await access('iam:PassRole', `arn:aws:iam::${BACKUP}:role/Administrator`, { 'iam:PassedToService': 'backup.amazonaws.com' })).toBe('ImplicitlyDenied');
+      });
+
+      it('lets the copy-back role copy only to the recovery vault, whatever vault policy it meets', async () => {
+        const copyBack = role('CopyBackRole');
+        const copy = (target: string) =>
+          evaluate({
+            principal: `arn:aws:iam::${BACKUP}:role/retention-copy-back`,
+            action: 'backup:CopyFromBackupVault',
+            resource: recoveryPoint(BACKUP, 'us-west-2'),
+            resourceAccount: BACKUP,
+            identityPolicies: [ALLOW_ALL, ...copyBack.Policies.map((p: { PolicyDocument: unknown }) => p.PolicyDocument)],
+            context: { 'backup:CopyTargets': [target] },
+          });
+        expect(await copy(RECOVERY_VAULT)).toBe('Allowed');
+        expect(await copy(`arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
+      });
+
+      it('keeps every copy out of the sensitive destination vault denied, the failover access role included (break-glass only)', async () => {
+        const vault = resourceProps(backupAccount, 'BackupAccountStack', 'AWS::Backup::BackupVault', 'SSNBackupVault');
+        const result = await evaluate({
+          principal: ACCESS_ROLE,
+          action: 'backup:StartCopyJob',
+          resource: recoveryPoint(BACKUP, 'us-west-2'),
+          resourceAccount: BACKUP,
+          identityPolicies: [ALLOW_ALL],
+          resourcePolicy: vault.AccessPolicy,
+        });
+        expect(result).toBe('ExplicitlyDenied');
+      });
     });
   });
 

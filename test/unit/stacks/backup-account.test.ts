@@ -57,7 +57,7 @@ describe('BackupAccountStack', () => {
 
   it('outputs the vault and key ARNs under the names the README lists, and the environment context', () => {
     const outputs = d.templates.BackupAccountStack.Outputs!;
-    expect(Object.keys(outputs).sort()).toEqual(['AirGappedVaultArn', 'AlertTopicArn', 'BackupEncryptionKeyArn', 'BackupVaultArn', 'EnvironmentContext', 'SSNBackupEncryptionKeyArn', 'SSNBackupVaultArn']);
+    expect(Object.keys(outputs).sort()).toEqual(['AirGappedVaultArn', 'AlertTopicArn', 'BackupEncryptionKeyArn', 'BackupVaultArn', 'EnvironmentContext', 'FailoverAccessRoleArn', 'SSNBackupEncryptionKeyArn', 'SSNBackupVaultArn']);
     expect(JSON.parse(outputs.EnvironmentContext.Value as string)).toMatchObject({
       backup_account_id: BACKUP,
       backup_region: REGION,
@@ -256,6 +256,20 @@ describe('backup account configuration', () => {
     );
     expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_account_ids: [SOURCE] })).toThrow('give source_accounts or the shorthand (source_account_ids), not both');
     expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, source_accounts: { '12': {} } })).toThrow('keys must be 12-digit AWS account ids');
+  });
+
+  it('reads the standbys recovery points may be copied back to, with default names, and refuses the backup account as one', () => {
+    expect(parseBackupAccountConfig(EXAMPLE_CONTEXT).standbys).toEqual([
+      { accountId: SOURCE, region: 'us-west-2', recoveryVaultName: 'CompactConnectRecoveryVault', orchestratorRoleName: 'CompactConnect-FailoverOrchestrator' },
+    ]);
+    expect(parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, standby_recovery: [{ account_id: SOURCE, region: 'us-west-2' }] }).standbys[0]).toMatchObject({
+      recoveryVaultName: 'RetentionRecoveryVault',
+      orchestratorRoleName: 'retention-failover-orchestrator',
+    });
+    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, standby_recovery: [{ account_id: BACKUP, region: 'us-west-2' }] })).toThrow(
+      `standby_recovery.0.account_id = "${BACKUP}": must not be the backup account`,
+    );
+    expect(() => parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, standby_recovery: [{ account: SOURCE }] })).toThrow('standby_recovery.0');
   });
 
   it('names every problem at once', () => {

@@ -9,6 +9,7 @@ import { DEFAULT_ROLE_NAMES, DEFAULT_VAULT_NAMES } from './categories';
 import type { GeneralAndSensitive, MonitoringSettings } from './config';
 import { type ConfigProblem, RetentionConfigError, suggestion } from './errors';
 import { type SourceAccount, type SourceOrganizationalUnit, type SourceRoleNames, orgPathPattern } from './source-accounts';
+import { DEFAULT_ORCHESTRATOR_ROLE_NAME, DEFAULT_RECOVERY_VAULT_NAME, type StandbyTarget } from './standby-recovery';
 
 export const DEFAULT_SSN_KEY_ALIAS = 'alias/compactconnect-ssn-backup-key';
 export const DEFAULT_GENERAL_KEY_ALIAS = 'alias/compactconnect-backup-key';
@@ -121,6 +122,8 @@ export interface BackupAccountConfig {
    * @default none: they stay in the standard warm tier
    */
   readonly s3TieringAfterDays?: number;
+  /** The cold standbys recovery points may be copied back to (their recovery vaults only); none: back to the source accounts. */
+  readonly standbys: StandbyTarget[];
 }
 
 const account = z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
@@ -193,6 +196,14 @@ const shape = {
     })
     .optional(),
   air_gapped_vault: airGappedVaultSchema.optional(),
+  // The cold standbys a recovery copies recovery points back to: only their recovery vaults receive copies.
+  standby_recovery: z
+    .array(
+      z.strictObject({ account_id: account, region, recovery_vault_name: vaultName.optional(), orchestrator_role_name: roleName.optional() }),
+      { error: 'must be a list of standbys: [{"account_id": "...", "region": "...", "recovery_vault_name": "...", "orchestrator_role_name": "..."}]' },
+    )
+    .min(1, 'name at least one standby, or leave the key out')
+    .optional(),
   s3_tiering_after_days: z
     .number()
     .int('must be a whole number of days')
@@ -286,6 +297,11 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
     const key = cfg.source_accounts ? 'source_accounts' : 'source_account_ids';
     problems.push({ path: key, value: sources.map((source) => source.accountId), message: `must not include the backup account itself (${c.backup_account_id}): the copy has to leave the account it protects` });
   }
+  for (const [i, standby] of ((cfg.standby_recovery as { account_id: string }[] | undefined) ?? []).entries()) {
+    if (standby.account_id === c.backup_account_id) {
+      problems.push({ path: `standby_recovery.${i}.account_id`, value: standby.account_id, message: 'must not be the backup account: the standby is where the data is recovered to, outside the account that keeps the copies' });
+    }
+  }
   if (c.backup_region && c.source_regions?.includes(c.backup_region)) {
     problems.push({ path: 'source_regions', value: c.source_regions, message: `must not include backup_region (${c.backup_region}): the copy has to leave the Region it protects` });
   }
@@ -356,6 +372,12 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       mpaApprovalTeamArn: airGapped.mpa_approval_team_arn,
     },
     s3TieringAfterDays: cfg.s3_tiering_after_days as number | undefined,
+    standbys: ((cfg.standby_recovery as { account_id: string; region: string; recovery_vault_name?: string; orchestrator_role_name?: string }[] | undefined) ?? []).map((s) => ({
+      accountId: s.account_id,
+      region: s.region,
+      recoveryVaultName: s.recovery_vault_name ?? DEFAULT_RECOVERY_VAULT_NAME,
+      orchestratorRoleName: s.orchestrator_role_name ?? DEFAULT_ORCHESTRATOR_ROLE_NAME,
+    })),
   };
 }
 

@@ -3,6 +3,7 @@
  * keys, and where copies may leave them for.
  */
 import { accountRootArn, backupVaultArn, roleArn } from './arns';
+import { type StandbyTarget, copyBackTargets } from './standby-recovery';
 import { NOT_AN_AWS_SERVICE, type PolicyStatementJson, copyTargetDenyStatements, sensitiveVaultDenyStatements } from './statements';
 
 /** One source account that copies into a destination vault, and the names of its backup roles that do. */
@@ -139,11 +140,6 @@ function accountKeyUseStatements(props: { sources: readonly CopySource[]; organi
   ];
 }
 
-/** Where a destination general vault may copy to: back into the source accounts (the restore path) and within the backup account. */
-export function destinationGeneralCopyTargets(sourceAccountIds: readonly string[], backupAccountId: string): string[] {
-  return [...sourceAccountIds, backupAccountId].map((account) => `arn:aws:backup:*:${account}:backup-vault:*`);
-}
-
 /** The whole access policy of the backup account's sensitive vault. */
 export function destinationSensitiveVaultStatements(props: {
   sourceAccountIds: readonly string[];
@@ -161,12 +157,19 @@ export function destinationSensitiveVaultStatements(props: {
 
 /**
  * The access policy of the backup account's logically air-gapped vault: copies in only from the named
- * source accounts inside the organization, and copies out only back to them or within the backup account.
+ * source accounts inside the organization, and copies out only to the standbys' recovery vaults (without
+ * standbys, back to the source accounts) or within the backup account.
  * AWS itself refuses deletion before the vault's minimum retention, for everyone.
  */
-export function airGappedVaultAccessStatements(props: { sourceAccountIds: readonly string[]; organizationId: string; backupAccountId: string; sourceOrgPaths?: readonly string[] }): PolicyStatementJson[] {
+export function airGappedVaultAccessStatements(props: {
+  sourceAccountIds: readonly string[];
+  organizationId: string;
+  backupAccountId: string;
+  sourceOrgPaths?: readonly string[];
+  standbys?: readonly StandbyTarget[];
+}): PolicyStatementJson[] {
   return [
     ...destinationVaultCopyStatements(props),
-    ...copyTargetDenyStatements(destinationGeneralCopyTargets(props.sourceAccountIds, props.backupAccountId)),
+    ...copyTargetDenyStatements(copyBackTargets({ ...props, standbys: props.standbys ?? [] })),
   ];
 }

@@ -11,6 +11,7 @@ export * from './sensitive-table-actions';
 export * from './protection-record';
 export * from './backup-account-config';
 export * from './source-accounts';
+export * from './standby-recovery';
 export * from './break-glass';
 export * from './role-trust';
 export * from './backup-events';

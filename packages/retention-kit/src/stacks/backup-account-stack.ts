@@ -1,9 +1,11 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { BackupMonitoring } from '../constructs/backup-monitoring';
 import { RetentionContext } from '../constructs/context';
+import { acknowledge } from '../constructs/nag';
 import { excludeResource } from '../constructs/protection';
 import { SensitiveAuditTrail } from '../constructs/sensitive-audit-trail';
 import { statements } from '../constructs/statements';
@@ -17,7 +19,13 @@ import {
   type BackupAccountConfig,
   copyTargetDenyStatements,
   destinationSensitiveVaultStatements,
-  destinationGeneralCopyTargets,
+  copyBackTargets,
+  copyBackRoleStatements,
+  COPY_BACK_ROLE_NAME,
+  FAILOVER_ACCESS_ROLE_NAME,
+  failoverAccessStatements,
+  failoverAccessTrust,
+  GENERAL_BACKUP_MANAGED_POLICIES,
   destinationKeyUseStatements,
   destinationVaultCopyStatements,
   parseBackupAccountConfig,
@@ -54,6 +62,10 @@ export class BackupAccountStack extends Stack {
   readonly airGappedVault?: backup.CfnLogicallyAirGappedBackupVault;
   /** The air-gapped vault's key, when the vault has a customer-managed key created here. */
   readonly airGappedKey?: kms.Key;
+  /** The role AWS Backup copies recovery points back to a standby's recovery vault with, when standbys are configured. */
+  readonly copyBackRole?: iam.Role;
+  /** The role the standbys' orchestrators assume to find recovery points and copy them back, when standbys are configured. */
+  readonly failoverAccessRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: BackupAccountStackProps = {}) {
     super(scope, id, props);
@@ -75,7 +87,7 @@ export class BackupAccountStack extends Stack {
       keyAlias: config.keyAliases.general,
       keyDescription: `Encrypts cross-account copies in ${config.vaultNames.general}`,
       // Copies out go back to the source accounts (the restore path) or stay in this account.
-      accessPolicyStatements: statements(...copyIn, ...copyTargetDenyStatements(destinationGeneralCopyTargets(config.sourceAccountIds, config.backupAccountId))),
+      accessPolicyStatements: statements(...copyIn, ...copyTargetDenyStatements(copyBackTargets({ ...config, standbys: config.standbys }))),
       keyPolicyStatements: statements(...keyUse('general')),
       vaultLock: config.vaultLock.general,
     });
@@ -107,10 +119,16 @@ export class BackupAccountStack extends Stack {
         maxRetentionDays: airGapped.maxRetentionDays,
         encryptionKeyArn: this.airGappedKey?.keyArn ?? airGapped.encryptionKeyArn,
         mpaApprovalTeamArn: airGapped.mpaApprovalTeamArn,
-        accessPolicy: policyDocument(...airGappedVaultAccessStatements({ ...config, sourceOrgPaths })),
+        accessPolicy: policyDocument(...airGappedVaultAccessStatements({ ...config, sourceOrgPaths, standbys: config.standbys })),
       });
       this.airGappedVault.applyRemovalPolicy(RemovalPolicy.RETAIN);
       new CfnOutput(this, 'AirGappedVaultArn', { value: this.airGappedVault.attrBackupVaultArn, description: 'Logically air-gapped destination vault' });
+    }
+
+    if (config.standbys.length > 0) {
+      const access = this.failoverAccess(config);
+      this.copyBackRole = access.copyBackRole;
+      this.failoverAccessRole = access.failoverAccessRole;
     }
 
     if (config.s3TieringAfterDays !== undefined) {
@@ -155,8 +173,45 @@ export class BackupAccountStack extends Stack {
       value: JSON.stringify(environmentContextFor(config)),
     });
   }
-}
 
+  /**
+   * The copy-back path to the standbys: the role AWS Backup copies with (it may copy only to a
+   * recovery vault), and the role each standby's orchestrator assumes, by its role's ARN, to list
+   * recovery points and start and follow copies with it.
+   */
+  private failoverAccess(config: BackupAccountConfig): { copyBackRole: iam.Role; failoverAccessRole: iam.Role } {
+    const failoverAccess = failoverAccessStatements({ ...config, vaultNames: [config.vaultNames.general, config.vaultNames.sensitive, ...(config.airGappedVault ? [config.airGappedVault.vaultName] : [])] });
+    const copyBackRole = new iam.Role(this, 'CopyBackRole', {
+      roleName: COPY_BACK_ROLE_NAME,
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: "AWS Backup copies recovery points back to a standby's recovery vault with this role, and nowhere else",
+      managedPolicies: GENERAL_BACKUP_MANAGED_POLICIES.slice(0, 1).map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+      inlinePolicies: { Restrictions: new iam.PolicyDocument({ statements: statements(...copyBackRoleStatements(config.standbys)) }) },
+    });
+    const failoverAccessRole = new iam.Role(this, 'FailoverAccessRole', {
+      roleName: FAILOVER_ACCESS_ROLE_NAME,
+      // Replaced below by the standbys' orchestrator roles, named by ARN.
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: "A standby's recovery orchestrator: lists recovery points, starts and follows copies back to its recovery vault",
+      inlinePolicies: { Failover: new iam.PolicyDocument({ statements: statements(...failoverAccess) }) },
+    });
+    (failoverAccessRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = policyDocument(...failoverAccessTrust(config.standbys));
+    acknowledge(copyBackRole, {
+      id: `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${GENERAL_BACKUP_MANAGED_POLICIES[0]}]`,
+      reason: 'AWS maintains the AWS Backup service policy; the role is assumable only by backup.amazonaws.com, and its own DENY lets it copy only to the standbys\' recovery vaults.',
+    });
+    const wildcards = failoverAccess.flatMap((statement) => [statement.Resource ?? []].flat()).filter((r) => r.includes('*'));
+    acknowledge(
+      failoverAccessRole,
+      ...[...new Set(wildcards)].map((resource) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
+        reason: 'Recovery points are named by AWS Backup when made, and copy jobs take no resource-level permissions; the role starts copies only with the copy-back role, whose DENY lets them reach only a recovery vault.',
+      })),
+    );
+    new CfnOutput(this, 'FailoverAccessRoleArn', { value: failoverAccessRole.roleArn, description: "The role the standby's recovery orchestrator assumes" });
+    return { copyBackRole, failoverAccessRole };
+  }
+}
 
 /** The context an environment app needs to copy into this backup account (the first app's role names; other apps name their own, listed here too). */
 export function environmentContextFor(config: BackupAccountConfig): Record<string, unknown> {
