@@ -57,6 +57,17 @@ describe('break-glass open and close (AWS Backup, KMS and STS mocked: no local s
     files = { stateFile: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') };
   });
 
+  it("opens a copy back (--copy-back): the vault lets the principal start copies, restore stays denied, the key is left as deployed", async () => {
+    const deployedVault = policyDocument(...sensitiveVaultDenyStatements({ copyRoleArns: ['arn:aws:iam::222222222222:role/retention-copy-back'] }));
+    const live = liveServices(deployedVault, DEPLOYED_KEY);
+    await openBreakGlass(clients, { ...target, copyBack: true }, grant, REASON, files, now);
+    expect(JSON.parse(live.vault)).toEqual(openPolicy('copy', deployedVault, grant));
+    expect(JSON.parse(live.vault).Statement.find((s: { Sid: string }) => s.Sid === 'DenyEmergencyRestoreOperations').Action).toContain('backup:StartRestoreJob');
+    expect(JSON.parse(live.key)).toEqual(DEPLOYED_KEY);
+    await closeBreakGlass(clients, files, now);
+    expect(JSON.parse(live.vault)).toEqual(deployedVault);
+  });
+
   it('saves the deployed policies, then puts the opened ones, and writes who, why and until when', async () => {
     const live = liveServices(DEPLOYED_VAULT, DEPLOYED_KEY);
     const record = await openBreakGlass(clients, target, grant, REASON, files, now);

@@ -6,6 +6,7 @@ import { protectionReport } from '../../../packages/retention-kit-cli/src/report
 import { type Deployment, resolve, resourceProps } from '../../support/cfn';
 import { ENVIRONMENT_ACCOUNT as ACCOUNT, ENVIRONMENT_REGION as REGION, referenceApp, synthesize, tempDir } from '../../support/apps';
 import { assumeRole, evaluate } from '../../support/iam';
+import { openPolicy } from 'retention-kit/policy';
 
 const BACKUP = '222222222222';
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -190,6 +191,34 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
           });
         expect(await copy(RECOVERY_VAULT)).toBe('Allowed');
         expect(await copy(`arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
+      });
+
+      it("opens the sensitive vault's copy back for the failover access role only while break-glass is open, and only to the standby's sensitive recovery vault", async () => {
+        const deployed = resourceProps(backupAccount, 'BackupAccountStack', 'AWS::Backup::BackupVault', 'SSNBackupVault').AccessPolicy;
+        const grant = { principalArn: ACCESS_ROLE, notBefore: '2026-12-06T10:00:00Z', notAfter: '2026-12-06T14:00:00Z' };
+        const opened = openPolicy('copy', deployed, grant);
+        const start = (principal: string, policy: unknown, time: string) =>
+          evaluate({ principal, action: 'backup:StartCopyJob', resource: recoveryPoint(BACKUP, 'us-west-2'), resourceAccount: BACKUP, identityPolicies: [ALLOW_ALL], resourcePolicy: policy, context: { 'aws:CurrentTime': time } });
+        expect(await start(ACCESS_ROLE, deployed, '2026-12-06T12:00:00Z')).toBe('ExplicitlyDenied');
+        expect(await start(ACCESS_ROLE, opened, '2026-12-06T12:00:00Z')).toBe('Allowed');
+        expect(await start(ACCESS_ROLE, opened, '2026-12-06T14:00:01Z')).toBe('ExplicitlyDenied');
+        expect(await start(`arn:aws:iam::${BACKUP}:role/Administrator`, opened, '2026-12-06T12:00:00Z')).toBe('ExplicitlyDenied');
+        // The copy itself, made by the copy-back role: to the sensitive recovery vault only.
+        const copyFrom = (target: string) =>
+          evaluate({
+            principal: `arn:aws:iam::${BACKUP}:role/retention-copy-back`,
+            action: 'backup:CopyFromBackupVault',
+            resource: recoveryPoint(BACKUP, 'us-west-2'),
+            resourceAccount: BACKUP,
+            identityPolicies: [ALLOW_ALL, ...role('CopyBackRole').Policies.map((p: { PolicyDocument: unknown }) => p.PolicyDocument)],
+            resourcePolicy: opened,
+            context: { 'backup:CopyTargets': [target] },
+          });
+        expect(await copyFrom(`arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:CompactConnectRecoveryVault-SSN`)).toBe('Allowed');
+        expect(await copyFrom(RECOVERY_VAULT)).toBe('ExplicitlyDenied');
+        expect(await copyFrom('arn:aws:backup:us-west-2:555555555555:backup-vault:Mine')).toBe('ExplicitlyDenied');
+        // Restore and decrypt stay closed: a copy back opens nothing else.
+        expect(opened.Statement.find((st) => st.Sid === 'DenyEmergencyRestoreOperations')).toEqual(deployed.Statement.find((st: { Sid: string }) => st.Sid === 'DenyEmergencyRestoreOperations'));
       });
 
       it('keeps every copy out of the sensitive destination vault denied, the failover access role included (break-glass only)', async () => {

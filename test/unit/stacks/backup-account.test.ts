@@ -89,8 +89,11 @@ describe('BackupAccountStack', () => {
     expect(sids(sensitive.key.KeyPolicy)).toContain('DenySSNKeyDecryptOperations');
     expect(sids(general.vault.AccessPolicy)).not.toContain('DenyEmergencyRestoreOperations');
     expect(sids(general.key.KeyPolicy)).not.toContain('DenySSNKeyDecryptOperations');
-    // No principal is exempt from the copy-out DENY of the destination sensitive vault.
-    expect(sensitive.vault.AccessPolicy.Statement[4].Condition).toEqual({ BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } });
+    // Only the copy-back role, which AWS Backup alone assumes, is exempt from the copy-out DENY: starting a copy needs break-glass.
+    expect(sensitive.vault.AccessPolicy.Statement[4].Condition).toEqual({
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+      ArnNotEquals: { 'aws:PrincipalArn': ['arn:aws:iam::222222222222:role/retention-copy-back'] },
+    });
   });
 
   describe('copies in, evaluated', () => {
@@ -260,7 +263,7 @@ describe('backup account configuration', () => {
 
   it('reads the standbys recovery points may be copied back to, with default names, and refuses the backup account as one', () => {
     expect(parseBackupAccountConfig(EXAMPLE_CONTEXT).standbys).toEqual([
-      { accountId: SOURCE, region: 'us-west-2', recoveryVaultName: 'CompactConnectRecoveryVault', orchestratorRoleName: 'CompactConnect-FailoverOrchestrator' },
+      { accountId: SOURCE, region: 'us-west-2', recoveryVaultName: 'CompactConnectRecoveryVault', sensitiveRecoveryVaultName: 'CompactConnectRecoveryVault-SSN', orchestratorRoleName: 'CompactConnect-FailoverOrchestrator' },
     ]);
     expect(parseBackupAccountConfig({ ...EXAMPLE_CONTEXT, standby_recovery: [{ account_id: SOURCE, region: 'us-west-2' }] }).standbys[0]).toMatchObject({
       recoveryVaultName: 'RetentionRecoveryVault',

@@ -12,6 +12,9 @@ import {
   breakGlassStatements,
   closedTrustPolicy,
   copySourcesOf,
+  COPY_BACK_ROLE_NAME,
+  FAILOVER_ACCESS_ROLE_NAME,
+  recoveryVaultArns,
   sensitiveAuditRules,
   defaultKeyAlias,
   destinationKeyUseStatements,
@@ -70,6 +73,34 @@ function sensitiveTableSection(account: string, tableName: string): string[] {
     'table (none can be made under the lock; this covers any made before it) and legacy global tables of it:',
     '',
     json(sensitiveTableServiceControlPolicy({ account, tableName })),
+    '',
+  ];
+}
+
+/** The backup account's sensitive vault opened for a copy back to a standby's sensitive recovery vault. */
+function copyBackSection(backupAccount: BackupAccountConfig): string[] {
+  if (backupAccount.standbys.length === 0) return [];
+  const access = roleArn(backupAccount.backupAccountId, FAILOVER_ACCESS_ROLE_NAME);
+  const example: BreakGlassGrant = { principalArn: access, notBefore: '2026-01-15T08:00:00Z', notAfter: '2026-01-15T16:00:00Z' };
+  const deployed = destinationSensitiveVaultStatements({ ...backupAccount, sourceAccountIds: backupAccount.sensitiveSourceAccountIds, vaultName: backupAccount.vaultNames.sensitive });
+  const base = deployed.find((st) => st.Sid === BREAK_GLASS_OPENS.copy.denySid) as PolicyStatementJson;
+  return [
+    '## Copying sensitive recovery points back to a standby',
+    '',
+    "A recovery into a cold standby copies each recovery point from the backup account's vault back to the standby's recovery",
+    `vault. The sensitive vault lets no copy out: to copy back, open break-glass on it for the failover access role \`${access}\`,`,
+    `which the standbys' orchestrator roles assume. The copy is made by \`${COPY_BACK_ROLE_NAME}\`, whose own DENY and the vault's copy-target`,
+    `guard let it reach only the standbys' sensitive recovery vaults (${recoveryVaultArns(backupAccount.standbys, true).map((arn) => `\`${arn}\``).join(', ')}).`,
+    'Restore, deletion and decrypt stay closed; the key is not changed.',
+    '',
+    '```bash',
+    `retention break-glass open --copy-back --vault-name ${backupAccount.vaultNames.sensitive} --key-id ${backupAccount.keyAliases.sensitive} --region ${backupAccount.backupRegion} \\`,
+    `  --principal ${access} --until 2026-01-15T16:00:00Z --reason "INC-1234: copy SSN recovery points to the standby"`,
+    '```',
+    '',
+    `It removes \`${BREAK_GLASS_OPENS.copy.actions.join('`, `')}\` from \`${BREAK_GLASS_OPENS.copy.denySid}\` and adds:`,
+    '',
+    json(breakGlassStatements('copy', base, example)),
     '',
   ];
 }
@@ -240,6 +271,7 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
   }
   const alertRules = sensitiveAuditRules({ vaultNames: [environment.vaultNames.sensitive], vaultArns: [], keyArns: [] });
   const subscribers = (emails: readonly string[]) => (emails.length ? emails.map((e) => `\`${e}\``).join(', ') : 'nobody yet: set `monitoring.sensitive_email_subscriptions`');
+  lines.push(...copyBackSection(backupAccount));
   lines.push(...sensitiveTableSection(environmentAccount, sensitiveTableName), ...recoveryRoleSection(environmentAccount, environmentRegion, environment.vaultNames.sensitive, recoveryRoleName));
   lines.push(
     '## What alerts fire, and who sees them',

@@ -30,6 +30,12 @@ export interface BreakGlassTarget {
    * @default none
    */
   readonly roleNames?: readonly string[];
+  /**
+   * Open the backup account's sensitive vault for a copy back to a standby (the principal, the
+   * failover access role, may start copies) instead of for restore and decrypt; the key is left as it is.
+   * @default false
+   */
+  readonly copyBack?: boolean;
 }
 
 /** What `open` saves so that `close` can put the deployed policies back exactly. */
@@ -149,7 +155,10 @@ export async function openBreakGlass(
   if (isOpen(original.vaultPolicy) || isOpen(original.keyPolicy) || trusts.some(([, trust]) => isOpen(trust))) {
     throw new BreakGlassError('the live policies already carry break-glass statements; close before opening again');
   }
-  const opened = { vaultPolicy: openPolicy('vault', original.vaultPolicy, grant), keyPolicy: openPolicy('key', original.keyPolicy, grant) };
+  // A copy back needs no decrypt outside AWS Backup, which the key already allows.
+  const opened = target.copyBack
+    ? { vaultPolicy: openPolicy('copy', original.vaultPolicy, grant), keyPolicy: original.keyPolicy }
+    : { vaultPolicy: openPolicy('vault', original.vaultPolicy, grant), keyPolicy: openPolicy('key', original.keyPolicy, grant) };
   const openedTrusts = Object.fromEntries(trusts.map(([name, trust]) => [name, openPolicyOf('trust', `role ${name}`, trust, grant)]));
   const openedBy = await actor(clients);
   // Saved before any change, so a failure halfway leaves what close needs.

@@ -199,7 +199,7 @@ const shape = {
   // The cold standbys a recovery copies recovery points back to: only their recovery vaults receive copies.
   standby_recovery: z
     .array(
-      z.strictObject({ account_id: account, region, recovery_vault_name: vaultName.optional(), orchestrator_role_name: roleName.optional() }),
+      z.strictObject({ account_id: account, region, recovery_vault_name: vaultName.optional(), sensitive_recovery_vault_name: vaultName.optional(), orchestrator_role_name: roleName.optional() }),
       { error: 'must be a list of standbys: [{"account_id": "...", "region": "...", "recovery_vault_name": "...", "orchestrator_role_name": "..."}]' },
     )
     .min(1, 'name at least one standby, or leave the key out')
@@ -372,10 +372,11 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       mpaApprovalTeamArn: airGapped.mpa_approval_team_arn,
     },
     s3TieringAfterDays: cfg.s3_tiering_after_days as number | undefined,
-    standbys: ((cfg.standby_recovery as { account_id: string; region: string; recovery_vault_name?: string; orchestrator_role_name?: string }[] | undefined) ?? []).map((s) => ({
+    standbys: ((cfg.standby_recovery as { account_id: string; region: string; recovery_vault_name?: string; sensitive_recovery_vault_name?: string; orchestrator_role_name?: string }[] | undefined) ?? []).map((s) => ({
       accountId: s.account_id,
       region: s.region,
       recoveryVaultName: s.recovery_vault_name ?? DEFAULT_RECOVERY_VAULT_NAME,
+      sensitiveRecoveryVaultName: s.sensitive_recovery_vault_name ?? `${(s.recovery_vault_name ?? DEFAULT_RECOVERY_VAULT_NAME).slice(0, 46)}-SSN`,
       orchestratorRoleName: s.orchestrator_role_name ?? DEFAULT_ORCHESTRATOR_ROLE_NAME,
     })),
   };

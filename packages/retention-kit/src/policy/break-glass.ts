@@ -20,6 +20,8 @@ export const BREAK_GLASS_OPENS = {
   vault: { denySid: SID.denyRestore, actions: ['backup:StartRestoreJob'] },
   key: { denySid: SID.denyKeyDecrypt, actions: ['kms:Decrypt', 'kms:CreateGrant'] },
   trust: { denySid: BREAK_GLASS_TRUST_SID, actions: ['sts:AssumeRole'] },
+  /** The backup account's sensitive vault, for a copy back to a standby: starting copies, by the failover access role. */
+  copy: { denySid: SID.denyCopyOut, actions: ['backup:StartCopyJob'] },
 } as const;
 
 export type BreakGlassTargetKind = keyof typeof BREAK_GLASS_OPENS;

@@ -3,7 +3,7 @@
  * keys, and where copies may leave them for.
  */
 import { accountRootArn, backupVaultArn, roleArn } from './arns';
-import { type StandbyTarget, copyBackTargets } from './standby-recovery';
+import { COPY_BACK_ROLE_NAME, type StandbyTarget, copyBackTargets, recoveryVaultArns } from './standby-recovery';
 import { NOT_AN_AWS_SERVICE, type PolicyStatementJson, copyTargetDenyStatements, sensitiveVaultDenyStatements } from './statements';
 
 /** One source account that copies into a destination vault, and the names of its backup roles that do. */
@@ -140,18 +140,25 @@ function accountKeyUseStatements(props: { sources: readonly CopySource[]; organi
   ];
 }
 
-/** The whole access policy of the backup account's sensitive vault. */
+/**
+ * The whole access policy of the backup account's sensitive vault. Nobody copies out; with standbys,
+ * break-glass can let the failover access role start copies (`break-glass open --copy-back`), which
+ * the copy-back role then makes, only to the standbys' sensitive recovery vaults.
+ */
 export function destinationSensitiveVaultStatements(props: {
   sourceAccountIds: readonly string[];
   organizationId: string;
   backupAccountId: string;
   backupRegion: string;
   vaultName: string;
+  standbys?: readonly StandbyTarget[];
 }): PolicyStatementJson[] {
+  const standbys = props.standbys ?? [];
   return [
     ...destinationVaultCopyStatements(props),
-    ...sensitiveVaultDenyStatements({ copyRoleArns: [] }),
-    ...copyTargetDenyStatements([backupVaultArn({ account: props.backupAccountId, region: props.backupRegion, vaultName: props.vaultName })]),
+    // The copy-back role copies only where its own guard and the targets below allow; starting a copy stays denied to all.
+    ...sensitiveVaultDenyStatements({ copyRoleArns: standbys.length > 0 ? [roleArn(props.backupAccountId, COPY_BACK_ROLE_NAME)] : [] }),
+    ...copyTargetDenyStatements([backupVaultArn({ account: props.backupAccountId, region: props.backupRegion, vaultName: props.vaultName }), ...recoveryVaultArns(standbys, true)]),
   ];
 }
 

@@ -23,13 +23,15 @@ export interface StandbyTarget {
   readonly region: string;
   /** The vault in the standby that receives the copies. */
   readonly recoveryVaultName: string;
+  /** The vault in the standby that receives copies of sensitive recovery points (break-glass only). */
+  readonly sensitiveRecoveryVaultName: string;
   /** The role the standby's orchestrator runs as. */
   readonly orchestratorRoleName: string;
 }
 
-/** The recovery vaults of the standbys, as ARNs. */
-export const recoveryVaultArns = (standbys: readonly StandbyTarget[]): string[] =>
-  standbys.map((s) => backupVaultArn({ account: s.accountId, region: s.region, vaultName: s.recoveryVaultName }));
+/** The recovery vaults of the standbys, as ARNs: the general ones, or those for sensitive recovery points. */
+export const recoveryVaultArns = (standbys: readonly StandbyTarget[], sensitive = false): string[] =>
+  standbys.map((s) => backupVaultArn({ account: s.accountId, region: s.region, vaultName: sensitive ? s.sensitiveRecoveryVaultName : s.recoveryVaultName }));
 
 /**
  * Where a general destination vault may copy to: with standbys, only their recovery vaults (and
@@ -43,7 +45,7 @@ export function copyBackTargets(props: { sourceAccountIds: readonly string[]; ba
 
 /** The copy-back role's own guard: it copies only to the standbys' recovery vaults. */
 export function copyBackRoleStatements(standbys: readonly StandbyTarget[]): PolicyStatementJson[] {
-  return copyTargetDenyStatements(recoveryVaultArns(standbys), true);
+  return copyTargetDenyStatements([...recoveryVaultArns(standbys), ...recoveryVaultArns(standbys, true)], true);
 }
 
 /** The trust of the failover access role: the standbys' orchestrator roles, by ARN, and nobody else of their accounts. */

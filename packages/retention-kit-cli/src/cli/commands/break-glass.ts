@@ -76,14 +76,15 @@ export function breakGlassCommand(): Command {
     .requiredOption('--principal <arn>', 'the IAM role or user ARN to let through')
     .requiredOption('--until <iso8601>', 'end of the window (UTC, at most 72 hours ahead)')
     .requiredOption('--reason <text>', 'the incident and why restore is needed')
+    .option('--copy-back', "the backup account's sensitive vault: let the principal (the failover access role) start copies back to a standby's sensitive recovery vault, instead of opening restore and decrypt")
     .option('--role <name...>', 'break-glass roles (BreakGlassRole, such as the recovery role a sensitive table lock exempts) whose trust admits the principal for the window')
     .option('--from <iso8601>', 'start of the window (UTC)')
     .option('--state-file <file>', `where the deployed policies are saved (default ${STATE_DIR}/break-glass-<region>-<vault>.json)`)
     .option('--audit-log <file>', `JSON Lines audit log (default ${STATE_DIR}/break-glass-audit.jsonl)`);
   withJson(withAws(open, 'Region of the vault and key')).action(
-    async (options: { vaultName: string; keyId: string; principal: string; until: string; from?: string; reason: string; role?: string[]; stateFile?: string; auditLog?: string; json?: boolean } & AwsOptions) => {
+    async (options: { vaultName: string; keyId: string; principal: string; until: string; from?: string; reason: string; role?: string[]; copyBack?: boolean; stateFile?: string; auditLog?: string; json?: boolean } & AwsOptions) => {
       const region = await resolveRegion(options);
-      const target = { vaultName: options.vaultName, keyId: options.keyId, ...(options.role ? { roleNames: options.role } : {}) };
+      const target = { vaultName: options.vaultName, keyId: options.keyId, ...(options.role ? { roleNames: options.role } : {}), ...(options.copyBack ? { copyBack: true } : {}) };
       const record = await openBreakGlass(await clients(options, region), target, grantFrom(options), options.reason, files({ ...options, region }));
       const roles = record.roles ? ` and the trust of ${record.roles.join(', ')}` : '';
       output(options, record, () => `Break-glass OPEN on ${record.vault} and ${record.key}${roles} for ${record.principal} until ${record.notAfter}.\n${JSON.stringify(record)}\n`);
