@@ -1,5 +1,5 @@
 import { App, type AppProps } from 'aws-cdk-lib';
-import { BackupInfrastructureStack, RetentionContext } from 'retention-kit';
+import { BackupInfrastructureStack, RetentionContext, StandbyRecovery } from 'retention-kit';
 import { PersistentStack } from './persistent-stack';
 
 /**
@@ -10,7 +10,10 @@ import { PersistentStack } from './persistent-stack';
 export function createReferenceApp(props: AppProps = {}): App {
   const app = new App(props);
   const env = RetentionContext.environment(app);
-  new BackupInfrastructureStack(app, 'BackupInfrastructure', { env });
+  const infrastructure = new BackupInfrastructureStack(app, 'BackupInfrastructure', { env });
+  // Where a recovery copies recovery points back to when this deployment is the cold standby
+  // (the backup account app's standby_recovery names the same vault).
+  new StandbyRecovery(infrastructure, 'StandbyRecovery', { recoveryVaultName: 'CompactConnectRecoveryVault' });
   new PersistentStack(app, 'Persistent', { env });
   return app;
 }

@@ -12,6 +12,7 @@ export { type SensitiveTableOptions } from './constructs/sensitive-table-lock';
 export { type DatabaseOptions } from './constructs/database-protection';
 export { CredentialRotation, type DatabaseRotationProps } from './constructs/secrets';
 export { BreakGlassRole, type BreakGlassRoleProps } from './constructs/break-glass-role';
+export { StandbyRecovery, type StandbyRecoveryProps } from './constructs/standby-recovery';
 export { EncryptedBackupVault, type EncryptedBackupVaultProps } from './constructs/encrypted-backup-vault';
 export { GeneralBackupRole, type GeneralBackupRoleProps, MalwareScannerRole, type MalwareScannerRoleProps, SensitiveBackupRole, type SensitiveBackupRoleProps } from './constructs/backup-roles';
 export { BackupMonitoring, type BackupMonitoringProps, type MonitoredVault, type FreshnessTarget, type SensitiveAuditTargets } from './constructs/backup-monitoring';

@@ -236,6 +236,59 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
     });
   });
 
+  describe("the standby's recovery vaults (the reference app deployed as the standby, in us-west-2), evaluated", () => {
+    let standby: Deployment;
+    beforeAll(() => {
+      standby = synthesize(referenceApp({ environment_region: 'us-west-2' }));
+    });
+    const vaultPolicy = (prefix: string) => resourceProps(standby, 'BackupInfrastructure', 'AWS::Backup::BackupVault', prefix).AccessPolicy;
+    const keyPolicy = (prefix: string) => {
+      const [, key] = Object.entries(standby.templates.BackupInfrastructure.Resources).find(([id, r]) => r.Type === 'AWS::KMS::Key' && id.startsWith(prefix))!;
+      return resolve(standby, key.Properties).KeyPolicy;
+    };
+    const copyIn = (prefix: string, principal: string, account: string) =>
+      evaluate({
+        principal,
+        action: 'backup:CopyIntoBackupVault',
+        resource: `arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:CompactConnectRecoveryVault`,
+        resourceAccount: ACCOUNT,
+        identityPolicies: [ALLOW_ALL],
+        resourcePolicy: vaultPolicy(prefix),
+        context: { 'aws:PrincipalOrgID': 'o-exampleorg1', 'aws:PrincipalAccount': account },
+      });
+    const COPY_BACK = `arn:aws:iam::${BACKUP}:role/retention-copy-back`;
+
+    it('admits copies only from the backup account, into both recovery vaults, with their keys', async () => {
+      for (const prefix of ['StandbyRecoveryRecoveryVault', 'StandbyRecoverySensitiveRecoveryVault']) {
+        expect(await copyIn(prefix, COPY_BACK, BACKUP), prefix).toBe('Allowed');
+        expect(await copyIn(prefix, `arn:aws:iam::${ACCOUNT}:role/Administrator`, ACCOUNT), prefix).toBe('ExplicitlyDenied');
+        expect(await copyIn(prefix, 'arn:aws:iam::555555555555:role/retention-copy-back', '555555555555'), prefix).toBe('ExplicitlyDenied');
+        const useKey = await evaluate({
+          principal: COPY_BACK,
+          action: 'kms:GenerateDataKey',
+          resource: `arn:aws:kms:us-west-2:${ACCOUNT}:key/0000`,
+          resourceAccount: ACCOUNT,
+          identityPolicies: [ALLOW_ALL],
+          resourcePolicy: keyPolicy(`${prefix}Key`),
+          context: { 'aws:PrincipalOrgID': 'o-exampleorg1', 'aws:PrincipalAccount': BACKUP, 'kms:ViaService': 'backup.us-west-2.amazonaws.com' },
+        });
+        expect(useKey, prefix).toBe('Allowed');
+      }
+    });
+
+    it('lets nothing copy out of a recovery vault, and nobody restore from the sensitive one or decrypt with its key outside AWS Backup (break-glass)', async () => {
+      const asAdmin = (action: string, resource: string, policy: unknown, context: Record<string, string | string[]> = {}) =>
+        evaluate({ principal: `arn:aws:iam::${ACCOUNT}:role/Administrator`, action, resource, resourceAccount: ACCOUNT, identityPolicies: [ALLOW_ALL], resourcePolicy: policy, context });
+      const point = recoveryPoint(ACCOUNT, 'us-west-2');
+      for (const prefix of ['StandbyRecoveryRecoveryVault', 'StandbyRecoverySensitiveRecoveryVault']) {
+        expect(await asAdmin('backup:CopyFromBackupVault', point, vaultPolicy(prefix), { 'backup:CopyTargets': ['arn:aws:backup:us-west-2:555555555555:backup-vault:Mine'] }), prefix).toBe('ExplicitlyDenied');
+      }
+      expect(await asAdmin('backup:StartRestoreJob', point, vaultPolicy('StandbyRecoverySensitiveRecoveryVault'))).toBe('ExplicitlyDenied');
+      expect(await asAdmin('backup:StartRestoreJob', point, vaultPolicy('StandbyRecoveryRecoveryVault'))).toBe('Allowed');
+      expect(await asAdmin('kms:Decrypt', `arn:aws:kms:us-west-2:${ACCOUNT}:key/0000`, keyPolicy('StandbyRecoverySensitiveRecoveryVaultKey'))).toBe('ExplicitlyDenied');
+    });
+  });
+
   it('shows in the protection report who may copy, restore, scan and decrypt', () => {
     const { access } = protectionReport(assembly);
     const byVault = Object.fromEntries(access.vaults.map((v) => [v.vault, v]));

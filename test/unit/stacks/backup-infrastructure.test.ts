@@ -18,8 +18,8 @@ describe('BackupInfrastructureStack (environment account)', () => {
     template = Template.fromJSON(deployment.templates.BackupInfrastructure);
   });
 
-  it('creates the general and the sensitive local vault, each with its own key', () => {
-    template.resourceCountIs('AWS::Backup::BackupVault', 2);
+  it('creates the general and the sensitive local vault, each with its own key (and the standby recovery vaults the reference app adds)', () => {
+    template.resourceCountIs('AWS::Backup::BackupVault', 4);
     const general = resourceProps(deployment, 'BackupInfrastructure', 'AWS::Backup::BackupVault', 'GeneralVault');
     const sensitive = resourceProps(deployment, 'BackupInfrastructure', 'AWS::Backup::BackupVault', 'SensitiveVault');
     expect(general.BackupVaultName).toBe('CompactConnectBackupVault');
@@ -30,7 +30,7 @@ describe('BackupInfrastructureStack (environment account)', () => {
   });
 
   it('turns rotation on for both keys and keeps keys and vaults when the stack is deleted', () => {
-    template.resourceCountIs('AWS::KMS::Key', 4); // two vault keys, the alert topics' key and the audit trail's key
+    template.resourceCountIs('AWS::KMS::Key', 6); // two vault keys, two recovery vault keys, the alert topics' key and the audit trail's key
     template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     for (const type of ['AWS::KMS::Key', 'AWS::Backup::BackupVault']) {
       for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy).toBe('Retain');
