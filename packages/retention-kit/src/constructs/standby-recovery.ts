@@ -4,6 +4,7 @@ import {
   COPY_BACK_ROLE_NAME,
   DEFAULT_RECOVERY_VAULT_NAME,
   copyTargetDenyStatements,
+  defaultSensitiveRecoveryVaultName,
   destinationKeyUseStatements,
   destinationVaultCopyStatements,
   sensitiveKeyDenyStatement,
@@ -61,7 +62,7 @@ export class StandbyRecovery extends Construct {
       accessPolicyStatements: statements(...copyIn, ...noCopyOut),
       keyPolicyStatements: statements(...keyUse),
     });
-    const sensitiveName = props.sensitiveRecoveryVaultName ?? `${name.slice(0, 46)}-SSN`;
+    const sensitiveName = props.sensitiveRecoveryVaultName ?? defaultSensitiveRecoveryVaultName(name);
     this.sensitiveRecoveryVault = new EncryptedBackupVault(this, 'SensitiveRecoveryVault', {
       vaultName: sensitiveName,
       keyDescription: `Encrypts sensitive recovery points copied back into ${sensitiveName}; decrypt only through AWS Backup (break-glass)`,

@@ -9,7 +9,7 @@ import { DEFAULT_ROLE_NAMES, DEFAULT_VAULT_NAMES } from './categories';
 import type { GeneralAndSensitive, MonitoringSettings } from './config';
 import { type ConfigProblem, RetentionConfigError, suggestion } from './errors';
 import { type SourceAccount, type SourceOrganizationalUnit, type SourceRoleNames, orgPathPattern } from './source-accounts';
-import { DEFAULT_ORCHESTRATOR_ROLE_NAME, DEFAULT_RECOVERY_VAULT_NAME, type StandbyTarget } from './standby-recovery';
+import { type StandbyContext, type StandbyTarget, standbyTargetsOf } from './standby-recovery';
 
 export const DEFAULT_SSN_KEY_ALIAS = 'alias/compactconnect-ssn-backup-key';
 export const DEFAULT_GENERAL_KEY_ALIAS = 'alias/compactconnect-backup-key';
@@ -372,13 +372,7 @@ export function parseBackupAccountConfig(context: Record<string, unknown>): Back
       mpaApprovalTeamArn: airGapped.mpa_approval_team_arn,
     },
     s3TieringAfterDays: cfg.s3_tiering_after_days as number | undefined,
-    standbys: ((cfg.standby_recovery as { account_id: string; region: string; recovery_vault_name?: string; sensitive_recovery_vault_name?: string; orchestrator_role_name?: string }[] | undefined) ?? []).map((s) => ({
-      accountId: s.account_id,
-      region: s.region,
-      recoveryVaultName: s.recovery_vault_name ?? DEFAULT_RECOVERY_VAULT_NAME,
-      sensitiveRecoveryVaultName: s.sensitive_recovery_vault_name ?? `${(s.recovery_vault_name ?? DEFAULT_RECOVERY_VAULT_NAME).slice(0, 46)}-SSN`,
-      orchestratorRoleName: s.orchestrator_role_name ?? DEFAULT_ORCHESTRATOR_ROLE_NAME,
-    })),
+    standbys: standbyTargetsOf(cfg.standby_recovery as StandbyContext[] | undefined),
   };
 }
 

@@ -29,6 +29,32 @@ export interface StandbyTarget {
   readonly orchestratorRoleName: string;
 }
 
+/** The sensitive recovery vault's name when none is given: the recovery vault's, with -SSN. */
+export const defaultSensitiveRecoveryVaultName = (recoveryVaultName: string): string => `${recoveryVaultName.slice(0, 46)}-SSN`;
+
+/** A standby as the backup account app's context (`standby_recovery`) names it. */
+export interface StandbyContext {
+  readonly account_id: string;
+  readonly region: string;
+  readonly recovery_vault_name?: string;
+  readonly sensitive_recovery_vault_name?: string;
+  readonly orchestrator_role_name?: string;
+}
+
+/** The standbys of the context, with the default names filled in. */
+export function standbyTargetsOf(standbys: readonly StandbyContext[] = []): StandbyTarget[] {
+  return standbys.map((s) => {
+    const recoveryVaultName = s.recovery_vault_name ?? DEFAULT_RECOVERY_VAULT_NAME;
+    return {
+      accountId: s.account_id,
+      region: s.region,
+      recoveryVaultName,
+      sensitiveRecoveryVaultName: s.sensitive_recovery_vault_name ?? defaultSensitiveRecoveryVaultName(recoveryVaultName),
+      orchestratorRoleName: s.orchestrator_role_name ?? DEFAULT_ORCHESTRATOR_ROLE_NAME,
+    };
+  });
+}
+
 /** The recovery vaults of the standbys, as ARNs: the general ones, or those for sensitive recovery points. */
 export const recoveryVaultArns = (standbys: readonly StandbyTarget[], sensitive = false): string[] =>
   standbys.map((s) => backupVaultArn({ account: s.accountId, region: s.region, vaultName: sensitive ? s.sensitiveRecoveryVaultName : s.recoveryVaultName }));
