@@ -103,7 +103,8 @@ class BackupAccountStage extends Stage {
  * destination vault is not one its backup account creates is refused, with the reason.
  */
 export function backupAccountsFor(stages: { name: string; policy: RetentionPolicy; target: StageTarget; categories: RetentionPolicy['categories'][string][] }[], baseContext: Record<string, unknown>): BackupAccountConfig[] {
-  const { source_accounts: _a, source_account_ids: _b, source_backup_role_name: _c, source_ssn_backup_role_name: _d, source_regions: _e, ...base } = baseContext;
+  // Who copies in is derived from the stages alone; the rest (vault names, locks, standbys) comes from the base context.
+  const { source_accounts: _a, source_account_ids: _b, source_backup_role_name: _c, source_ssn_backup_role_name: _d, source_regions: _e, source_organizational_units: _f, ...base } = baseContext;
   const byDestination = new Map<string, { account: string; region: string; stages: typeof stages }>();
   for (const stage of stages) {
     for (const category of stage.categories) {

@@ -81,6 +81,8 @@ describe('the staged rollout pipeline (aws-cdk-lib pipelines), synthesized offli
     expect(admitted(vaultPolicy('222222222222', 'CompactConnectBackupVault'))).toEqual(['777777777777', '888888888888']);
     expect(admitted(vaultPolicy('222222222222', 'CompactConnectBackupVault-SSN'))).toEqual(['777777777777', '888888888888']);
     expect(admitted(vaultPolicy('333333333333', 'CompactConnectBackupVault-SSN'))).toEqual(['111111111111']);
+    // No organizational unit of the base context is admitted: only the stages.
+    expect(JSON.stringify(backupTemplate('222222222222'))).not.toContain('aws:PrincipalOrgPaths');
   });
 
   it("lets production's and beta's backup roles copy into the backup account they copy to, and no account that is not a stage, evaluated", async () => {

@@ -86,8 +86,8 @@ export class BackupAccountStack extends Stack {
       vaultName: config.vaultNames.general,
       keyAlias: config.keyAliases.general,
       keyDescription: `Encrypts cross-account copies in ${config.vaultNames.general}`,
-      // Copies out go back to the source accounts (the restore path) or stay in this account.
-      accessPolicyStatements: statements(...copyIn, ...copyTargetDenyStatements(copyBackTargets({ ...config, standbys: config.standbys }))),
+      // Copies out go to the standbys' recovery vaults (without standbys, back to the source accounts) or stay in this account.
+      accessPolicyStatements: statements(...copyIn, ...copyTargetDenyStatements(copyBackTargets(config))),
       keyPolicyStatements: statements(...keyUse('general')),
       vaultLock: config.vaultLock.general,
     });
@@ -95,7 +95,7 @@ export class BackupAccountStack extends Stack {
       vaultName: config.vaultNames.sensitive,
       keyAlias: config.keyAliases.sensitive,
       keyDescription: `Encrypts cross-account copies of sensitive data in ${config.vaultNames.sensitive}; decrypt only through AWS Backup (break-glass)`,
-      // Copies in only from the accounts that send sensitive data; no principal copies out: nothing is exempt from the copy-out DENY.
+      // Copies in only from the accounts that send sensitive data; nobody starts a copy out but under break-glass (--copy-back).
       accessPolicyStatements: statements(...destinationSensitiveVaultStatements({ ...config, sourceAccountIds: config.sensitiveSourceAccountIds, vaultName: config.vaultNames.sensitive })),
       keyPolicyStatements: statements(...keyUse('sensitive'), sensitiveKeyDenyStatement({ region: config.backupRegion })),
       vaultLock: config.vaultLock.sensitive,
@@ -119,7 +119,7 @@ export class BackupAccountStack extends Stack {
         maxRetentionDays: airGapped.maxRetentionDays,
         encryptionKeyArn: this.airGappedKey?.keyArn ?? airGapped.encryptionKeyArn,
         mpaApprovalTeamArn: airGapped.mpaApprovalTeamArn,
-        accessPolicy: policyDocument(...airGappedVaultAccessStatements({ ...config, sourceOrgPaths, standbys: config.standbys })),
+        accessPolicy: policyDocument(...airGappedVaultAccessStatements({ ...config, sourceOrgPaths })),
       });
       this.airGappedVault.applyRemovalPolicy(RemovalPolicy.RETAIN);
       new CfnOutput(this, 'AirGappedVaultArn', { value: this.airGappedVault.attrBackupVaultArn, description: 'Logically air-gapped destination vault' });
