@@ -44,6 +44,8 @@ export function synthBackupAccountApp(outdir: string): { directory: string; summ
     `Backup account app synthesized to ${directory}: account ${config.backupAccountId}, ${config.backupRegion}`,
     `  vaults ${config.vaultNames.general} (key ${config.keyAliases.general}) and ${config.vaultNames.sensitive} (key ${config.keyAliases.sensitive}, break-glass DENY)`,
     `  copies accepted from ${config.sourceAccountIds.join(', ')} in organization ${config.organizationId}; into the sensitive vault from ${config.sensitiveSourceAccountIds.join(', ') || 'none'}`,
+    ...config.sourceOrganizationalUnits.map((ou) => `  and from the accounts of ${ou.organizationalUnitId} (${ou.orgPathPattern}), into the general vaults`),
+    ...config.standbys.map((s) => `  copies back only to the standby ${s.accountId} (${s.region}): ${s.recoveryVaultName}, and ${s.sensitiveRecoveryVaultName} under break-glass`),
     ...(config.airGappedVault
       ? [`  logically air-gapped vault ${config.airGappedVault.vaultName} (${config.airGappedVault.minRetentionDays}-${config.airGappedVault.maxRetentionDays} days, ${config.airGappedVault.encryption} key)`]
       : []),
