@@ -28,6 +28,7 @@ import {
   sensitiveAuditRules,
 } from '../policy';
 import { handlerFunction } from './handler-function';
+import { alertRule, alertText, eventPatternOf } from './alert-rules';
 import { acknowledge } from './nag';
 import { operationalLogGroup } from './log-group';
 
@@ -92,23 +93,6 @@ export interface SensitiveAuditTargets {
   readonly vaultArns: string[];
   /** ARNs of the sensitive vaults' keys. */
   readonly keyArns: string[];
-}
-
-/** A rule's message as EventBridge's input transformer fills it: each <name> becomes the event field at its path. */
-function alertText(rule: JobAlertRule): string {
-  return rule.message
-    .split(/(<\w+>)/)
-    .map((part) => {
-      const name = /^<(\w+)>$/.exec(part)?.[1];
-      return name && rule.fields[name] ? events.EventField.fromPath(rule.fields[name]) : part;
-    })
-    .join('');
-}
-
-/** An EventBridge pattern as the policy model writes it (`detail-type`), as aws-cdk-lib takes it (`detailType`). */
-function eventPatternOf(pattern: Record<string, unknown>): events.EventPattern {
-  const { 'detail-type': detailType, ...rest } = pattern as { 'detail-type'?: string[] } & Record<string, unknown>;
-  return { ...rest, detailType } as events.EventPattern;
 }
 
 /** Properties of the backup monitoring. */
@@ -289,13 +273,8 @@ export class BackupMonitoring extends Construct {
     return topic;
   }
 
-  private jobRule(rule: JobAlertRule, topic: sns.Topic): events.Rule {
-    const { source, 'detail-type': detailType, detail } = rule.pattern as { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
-    return new events.Rule(this, rule.id, {
-      description: rule.description,
-      eventPattern: { source, detailType, detail },
-      targets: [new targets.SnsTopic(topic, { message: events.RuleTargetInput.fromText(alertText(rule)) })],
-    });
+  private jobRule(rule: JobAlertRule, topic: sns.ITopic): events.Rule {
+    return alertRule(this, rule, topic);
   }
 
   /** The role of a read-only monitoring function: the list calls it needs, and writing to its own log group. */
