@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderAlert, sensitiveAuditRules } from 'retention-kit/policy';
+import { breakGlassRoleAuditRules, renderAlert, sensitiveAuditRules } from 'retention-kit/policy';
 import { matchesPattern } from '../../support/event-pattern';
 
 const CLOUDTRAIL = join(__dirname, '../../fixtures/cloudtrail');
@@ -55,3 +55,24 @@ describe('sensitive-path audit rules against CloudTrail API-call events', () => 
     );
   });
 });
+
+describe("a break-glass role's audit rules against CloudTrail API-call events", () => {
+  const roleRules = breakGlassRoleAuditRules({ roleNames: ['CompactConnect-SSNRecoveryRole'], roleArns: ['arn:aws:iam::111122223333:role/CompactConnect-SSNRecoveryRole'] });
+  const roleRaised = (event: unknown) => roleRules.filter((r) => matchesPattern(r.pattern, event)).map((r) => r.id);
+
+  it.each([
+    ['iam-update-assume-role-policy', ['BreakGlassRoleChanged']],
+    ['iam-update-assume-role-policy-by-break-glass', ['BreakGlassRoleChangedByBreakGlass']],
+    ['iam-attach-role-policy-other-role', []],
+    ['sts-assume-role-denied', ['BreakGlassRoleAssumed']],
+  ])('%s raises %j', (name, expected) => {
+    expect(roleRaised(load(CLOUDTRAIL, name))).toEqual(expected);
+  });
+
+  it('names the role, the caller and the call in the alert', () => {
+    const rule = roleRules.find((r) => r.id === 'BreakGlassRoleChanged')!;
+    const text = renderAlert(rule, load(CLOUDTRAIL, 'iam-update-assume-role-policy'));
+    expect(text).toContain('UNEXPECTED change to break-glass role CompactConnect-SSNRecoveryRole: arn:aws:sts::111122223333:assumed-role/Operator/alice called UpdateAssumeRolePolicy');
+  });
+});
+

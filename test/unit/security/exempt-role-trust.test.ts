@@ -94,6 +94,18 @@ describe('the roles a sensitive table lock exempts, and who can become them', ()
       expect(await assume(OPERATOR, opened, '2026-12-06T09:59:59Z')).toBe('ExplicitlyDenied');
     });
 
+    it('alerts on the sensitive topic on every change to its trust or permissions (expected ones by break-glass told apart), and on every assumption', () => {
+      const d = synthesize(referenceApp());
+      const rules = Object.entries(d.templates.Persistent.Resources).filter(([id, r]) => r.Type === 'AWS::Events::Rule' && id.startsWith('RecoveryRole'));
+      expect(rules.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['RecoveryRoleBreakGlassRoleAssumed', 'RecoveryRoleBreakGlassRoleChanged', 'RecoveryRoleBreakGlassRoleChangedByBreakGlass']);
+      for (const [, rule] of rules) {
+        const pattern = rule.Properties!.EventPattern;
+        expect(JSON.stringify(pattern)).toContain(RECOVERY_ROLE_NAME);
+        const topic = JSON.stringify(rule.Properties!.Targets[0].Arn);
+        expect(topic).toContain('MonitoringSensitiveAlerts');
+      }
+    });
+
     it('is the role the lock exempts for bulk reads', () => {
       const d = synthesize(referenceApp());
       const table = resourceProps(d, 'Persistent', 'AWS::DynamoDB::Table', 'SSNTable');

@@ -9,6 +9,7 @@ import {
   type PolicyStatementJson,
   type RetentionPolicy,
   BREAK_GLASS_USER_AGENT,
+  breakGlassRoleAuditRules,
   breakGlassStatements,
   closedTrustPolicy,
   copySourcesOf,
@@ -269,7 +270,10 @@ export function breakGlassRunbook(inputs: RunbookInputs): string {
       '',
     );
   }
-  const alertRules = sensitiveAuditRules({ vaultNames: [environment.vaultNames.sensitive], vaultArns: [], keyArns: [] });
+  const alertRules = [
+    ...sensitiveAuditRules({ vaultNames: [environment.vaultNames.sensitive], vaultArns: [], keyArns: [] }),
+    ...breakGlassRoleAuditRules({ roleNames: [recoveryRoleName], roleArns: [roleArn(environmentAccount, recoveryRoleName)] }),
+  ];
   const subscribers = (emails: readonly string[]) => (emails.length ? emails.map((e) => `\`${e}\``).join(', ') : 'nobody yet: set `monitoring.sensitive_email_subscriptions`');
   lines.push(...copyBackSection(backupAccount));
   lines.push(...sensitiveTableSection(environmentAccount, sensitiveTableName), ...recoveryRoleSection(environmentAccount, environmentRegion, environment.vaultNames.sensitive, recoveryRoleName));

@@ -57,6 +57,11 @@ export function registerBackupInfrastructure(infrastructure: IBackupInfrastructu
   byStage.set(stage, infrastructure);
 }
 
+/** The backup infrastructure of the Stage (or App) that holds `scope`, if it has one yet. */
+export function findBackupInfrastructure(scope: IConstruct): IBackupInfrastructure | undefined {
+  return byStage.get(stageOf(scope));
+}
+
 /** The backup infrastructure of the Stage (or App) that holds `scope`. */
 export function backupInfrastructureOf(scope: IConstruct): IBackupInfrastructure {
   const stage = stageOf(scope);

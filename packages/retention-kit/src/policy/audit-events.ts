@@ -115,3 +115,60 @@ export function sensitiveAuditRules(props: { vaultNames: readonly string[]; vaul
     ),
   ];
 }
+
+/** The IAM calls that change who can become a role, or what it may do, or remove it. */
+export const BREAK_GLASS_ROLE_CHANGE_EVENTS = [
+  'UpdateAssumeRolePolicy',
+  'PutRolePolicy',
+  'DeleteRolePolicy',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'PutRolePermissionsBoundary',
+  'DeleteRolePermissionsBoundary',
+  'UpdateRole',
+  'DeleteRole',
+];
+
+/**
+ * Alerts on a break-glass role (a role nobody assumes until break-glass opens its trust): any change
+ * to its trust or permissions, announced as expected when retention break-glass made it, and every
+ * assumption of it, refused or not. IAM's events are delivered in us-east-1 only; STS's in the
+ * Region of the endpoint called.
+ */
+export function breakGlassRoleAuditRules(props: { roleNames: readonly string[]; roleArns: readonly string[] }): JobAlertRule[] {
+  const roleCall = (extra: Record<string, unknown>) => ({
+    source: ['aws.iam'],
+    'detail-type': [API_CALL],
+    detail: { eventSource: ['iam.amazonaws.com'], eventName: BREAK_GLASS_ROLE_CHANGE_EVENTS, requestParameters: { roleName: [...props.roleNames] }, ...extra },
+  });
+  const fields = { ...callFields, role: '$.detail.requestParameters.roleName' };
+  const rule = (id: string, description: string, pattern: Record<string, unknown>, message: string, ruleFields: Record<string, string> = fields): JobAlertRule => ({
+    id,
+    description,
+    pattern,
+    message,
+    fields: ruleFields,
+    sensitive: true,
+  });
+  return [
+    rule(
+      'BreakGlassRoleChanged',
+      'The trust or permissions of a break-glass role changed, not by retention break-glass',
+      roleCall({ userAgent: notByBreakGlass }),
+      `UNEXPECTED change to break-glass role <role>: <who> called <what> ${where}. Not made by retention break-glass: whoever changed its trust may become it and pass the lock it is exempt from; treat it as an incident and run \`retention review sensitive\`.`,
+    ),
+    rule(
+      'BreakGlassRoleChangedByBreakGlass',
+      'retention break-glass opened or closed a break-glass role',
+      roleCall({ userAgent: byBreakGlass }),
+      `Expected: retention break-glass changed break-glass role <role>: <who> called <what> ${where}. Check the break-glass audit log for the reason and the end of the window.`,
+    ),
+    rule(
+      'BreakGlassRoleAssumed',
+      'Someone assumed, or tried to assume, a break-glass role',
+      { source: ['aws.sts'], 'detail-type': [API_CALL], detail: { eventSource: ['sts.amazonaws.com'], eventName: ['AssumeRole'], requestParameters: { roleArn: [...props.roleArns] } } },
+      `Break-glass role <role> assumed by <who> ${where}; result: <error> (empty means it succeeded).`,
+      { ...callFields, role: '$.detail.requestParameters.roleArn' },
+    ),
+  ];
+}
