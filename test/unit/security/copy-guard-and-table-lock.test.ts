@@ -178,19 +178,21 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
         expect(await access('iam:PassRole', `arn:aws:iam::${BACKUP}:role/Administrator`, { 'iam:PassedToService': 'backup.amazonaws.com' })).toBe('ImplicitlyDenied');
       });
 
+      /** A copy made by the copy-back role (what AWS Backup does for a copy job it was passed), against a vault policy or none. */
+      const copyBack = (target: string, vaultPolicy?: unknown) =>
+        evaluate({
+          principal: `arn:aws:iam::${BACKUP}:role/retention-copy-back`,
+          action: 'backup:CopyFromBackupVault',
+          resource: recoveryPoint(BACKUP, 'us-west-2'),
+          resourceAccount: BACKUP,
+          identityPolicies: [ALLOW_ALL, ...role('CopyBackRole').Policies.map((p: { PolicyDocument: unknown }) => p.PolicyDocument)],
+          resourcePolicy: vaultPolicy,
+          context: { 'backup:CopyTargets': [target] },
+        });
+
       it('lets the copy-back role copy only to the recovery vault, whatever vault policy it meets', async () => {
-        const copyBack = role('CopyBackRole');
-        const copy = (target: string) =>
-          evaluate({
-            principal: `arn:aws:iam::${BACKUP}:role/retention-copy-back`,
-            action: 'backup:CopyFromBackupVault',
-            resource: recoveryPoint(BACKUP, 'us-west-2'),
-            resourceAccount: BACKUP,
-            identityPolicies: [ALLOW_ALL, ...copyBack.Policies.map((p: { PolicyDocument: unknown }) => p.PolicyDocument)],
-            context: { 'backup:CopyTargets': [target] },
-          });
-        expect(await copy(RECOVERY_VAULT)).toBe('Allowed');
-        expect(await copy(`arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
+        expect(await copyBack(RECOVERY_VAULT)).toBe('Allowed');
+        expect(await copyBack(`arn:aws:backup:us-west-2:555555555555:backup-vault:Mine`)).toBe('ExplicitlyDenied');
       });
 
       it("opens the sensitive vault's copy back for the failover access role only while break-glass is open, and only to the standby's sensitive recovery vault", async () => {
@@ -204,19 +206,9 @@ describe('copy-target guard and the sensitive table lock, evaluated', () => {
         expect(await start(ACCESS_ROLE, opened, '2026-12-06T14:00:01Z')).toBe('ExplicitlyDenied');
         expect(await start(`arn:aws:iam::${BACKUP}:role/Administrator`, opened, '2026-12-06T12:00:00Z')).toBe('ExplicitlyDenied');
         // The copy itself, made by the copy-back role: to the sensitive recovery vault only.
-        const copyFrom = (target: string) =>
-          evaluate({
-            principal: `arn:aws:iam::${BACKUP}:role/retention-copy-back`,
-            action: 'backup:CopyFromBackupVault',
-            resource: recoveryPoint(BACKUP, 'us-west-2'),
-            resourceAccount: BACKUP,
-            identityPolicies: [ALLOW_ALL, ...role('CopyBackRole').Policies.map((p: { PolicyDocument: unknown }) => p.PolicyDocument)],
-            resourcePolicy: opened,
-            context: { 'backup:CopyTargets': [target] },
-          });
-        expect(await copyFrom(`arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:CompactConnectRecoveryVault-SSN`)).toBe('Allowed');
-        expect(await copyFrom(RECOVERY_VAULT)).toBe('ExplicitlyDenied');
-        expect(await copyFrom('arn:aws:backup:us-west-2:555555555555:backup-vault:Mine')).toBe('ExplicitlyDenied');
+        expect(await copyBack(`arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:CompactConnectRecoveryVault-SSN`, opened)).toBe('Allowed');
+        expect(await copyBack(RECOVERY_VAULT, opened)).toBe('ExplicitlyDenied');
+        expect(await copyBack('arn:aws:backup:us-west-2:555555555555:backup-vault:Mine', opened)).toBe('ExplicitlyDenied');
         // Restore and decrypt stay closed: a copy back opens nothing else.
         expect(opened.Statement.find((st) => st.Sid === 'DenyEmergencyRestoreOperations')).toEqual(deployed.Statement.find((st: { Sid: string }) => st.Sid === 'DenyEmergencyRestoreOperations'));
       });
